@@ -1,0 +1,62 @@
+// The contract between the pure election core, the wire codecs and the Participant.
+// Nothing here does I/O; every value is plain data so that the simulator, the codecs and
+// the real socket all speak the same language.
+
+/** Message kinds on the wire. COORDINATOR doubles as the leader's heartbeat. */
+export type MessageType = 'election' | 'ok' | 'coordinator' | 'resign';
+
+/**
+ * Who sent a message. Priority is (id, address); the nonce tells two starts of the same
+ * (id, address) apart, so a node recognises its own packets by all three.
+ */
+export interface NodeIdentity {
+  /** Priority id, unsigned 64-bit. */
+  readonly id: bigint;
+  /** Unicast address in canonical text form (IPv4 dotted quad or RFC 5952 IPv6). */
+  readonly address: string;
+  /** Random per-start instance nonce, unsigned 64-bit. 0n in Go-compatible mode. */
+  readonly nonce: bigint;
+}
+
+/** One election message, decoded or about to be encoded. */
+export interface Message {
+  readonly type: MessageType;
+  /** Election term (fencing token), unsigned 64-bit. 0n in Go-compatible mode. */
+  readonly term: bigint;
+  readonly from: NodeIdentity;
+  /** Per-sender sequence number, strictly increasing within one instance. */
+  readonly seq: bigint;
+  /** Bit flags; see docs/PROTOCOL.md. */
+  readonly flags: number;
+  /** Leader metadata, only in COORDINATOR; at most MAX_METADATA_BYTES. */
+  readonly metadata?: Uint8Array;
+}
+
+export const MAX_METADATA_BYTES = 512;
+
+/** Node roles as the outside world sees them. */
+export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'stopped';
+
+/** What the core tells its driver besides messages to send. */
+export type CoreEvent =
+  | {
+      readonly type: 'state';
+      readonly from: Role;
+      readonly to: Role;
+      readonly reason: string;
+      readonly term: bigint;
+    }
+  | { readonly type: 'leader'; readonly term: bigint }
+  | {
+      readonly type: 'follower';
+      readonly leader: NodeIdentity;
+      readonly term: bigint;
+      readonly metadata?: Uint8Array;
+    }
+  | { readonly type: 'conflict'; readonly other: NodeIdentity; readonly reason: string };
+
+/** Result of every call into the core: what to multicast and what happened. */
+export interface Ready {
+  readonly messages: readonly Message[];
+  readonly events: readonly CoreEvent[];
+}

@@ -1,0 +1,45 @@
+// Holds HMAC secrets so that they cannot leak through logs, errors, util.inspect, String()
+// or JSON.stringify: the bytes live only inside a crypto KeyObject in a private field.
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import { wireRangeError, wireTypeError } from './errors';
+
+/** Shorter secrets are rejected: HMAC-SHA256 is only as strong as its key. */
+export const MIN_SECRET_BYTES = 16;
+export const REDACTED = '[redacted]';
+
+export class WireSecret {
+  readonly #key: KeyObject;
+
+  constructor(secret: Uint8Array | string, label = 'secret') {
+    let bytes: Uint8Array;
+    if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8');
+    else if (secret instanceof Uint8Array) bytes = secret;
+    else throw wireTypeError(`${label} must be a string or a Uint8Array`);
+    if (bytes.length === 0) throw wireRangeError(`${label} must not be empty`, 'ERR_INVALID_ARG_VALUE');
+    if (bytes.length < MIN_SECRET_BYTES) {
+      throw wireRangeError(
+        `${label} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length})`,
+        'ERR_INVALID_ARG_VALUE',
+      );
+    }
+    this.#key = createSecretKey(Buffer.from(bytes)); // copies: later mutation by the caller has no effect
+  }
+
+  /** HMAC-SHA256 of data under this secret (32 bytes). */
+  hmac(data: Uint8Array): Buffer {
+    return createHmac('sha256', this.#key).update(data).digest();
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `WireSecret ${REDACTED}`;
+  }
+}

@@ -1,0 +1,224 @@
+// Validates every Participant option up front, before any socket is opened, so a bad
+// configuration fails fast with one clear message instead of half-starting.
+import { MAX_METADATA_BYTES } from '../core/types';
+import { parseGroupAddress, type GroupAddress } from './address';
+import { rangeError, typeError } from './errors';
+import { isLogger, silentLogger, type Logger } from './logger';
+
+export type WireMode = 'v1' | 'go';
+
+export interface ParticipantKey {
+  readonly id: number;
+  readonly secret: string | Uint8Array;
+}
+
+export interface ParticipantOptions {
+  /** Multicast group and port: "239.1.2.3:9999" or "[ff02::1234]:9999". */
+  address: string;
+  /** The NIC to elect on: its name ("eth0"), index (2) or one of its local addresses. */
+  interface: string | number;
+  /** Priority: the highest id wins. Unsigned 64-bit; numbers must be safe integers. */
+  id: number | bigint;
+  /** Elections with different cluster names can share one group:port (v1 only). Default "default". */
+  cluster?: string;
+  /** Shared secret (key id 0) for HMAC authentication (v1 only). */
+  secret?: string | Uint8Array;
+  /** Several keys for rotation (v1 only); mutually exclusive with `secret`. */
+  keys?: readonly ParticipantKey[];
+  /** Key id used to sign outgoing packets; default the first key. */
+  sendKeyId?: number;
+  heartbeatMs?: number;
+  misses?: number;
+  okWaitMs?: number;
+  coordinatorWaitMs?: number;
+  /** A higher node that joins takes over a healthy leader (Bully semantics). Default true. */
+  preempt?: boolean;
+  /** Multicast TTL / hop limit. Default 1: elections stay on the local link. */
+  ttl?: number;
+  /** Hear packets from other participants on this host. Default true. */
+  loopback?: boolean;
+  /** Sent with the leader's heartbeats (v1 only), at most 512 bytes. */
+  metadata?: string | Uint8Array;
+  /** 'v1' (default) or 'go' to interoperate with the Go MultiBully library. */
+  wire?: WireMode;
+  /** pino-compatible logger; silent by default. */
+  logger?: Logger;
+  /** Aborting stops the participant (like calling stop()). */
+  signal?: AbortSignal;
+}
+
+/** Options after validation, in the types the rest of the Participant uses. */
+export interface ResolvedOptions {
+  readonly group: GroupAddress;
+  readonly interfaceSpec: string | number;
+  readonly id: bigint;
+  readonly cluster: string;
+  readonly keys: readonly ParticipantKey[] | undefined;
+  readonly sendKeyId: number | undefined;
+  readonly heartbeatMs: number | undefined;
+  readonly misses: number | undefined;
+  readonly okWaitMs: number | undefined;
+  readonly coordinatorWaitMs: number | undefined;
+  readonly preempt: boolean | undefined;
+  readonly ttl: number;
+  readonly loopback: boolean;
+  readonly metadata: Uint8Array | undefined;
+  readonly wire: WireMode;
+  readonly logger: Logger;
+  readonly signal: AbortSignal | undefined;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'address', 'interface', 'id', 'cluster', 'secret', 'keys', 'sendKeyId', 'heartbeatMs', 'misses',
+  'okWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'metadata', 'wire', 'logger', 'signal',
+]);
+const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata'] as const;
+const MAX_ID = (1n << 64n) - 1n;
+const MAX_CLUSTER_BYTES = 64;
+
+export function resolveParticipantOptions(options: ParticipantOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw typeError('ERR_INVALID_ARG_TYPE', 'options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw typeError('ERR_INVALID_ARG_VALUE', `unknown option "${key}"`);
+  }
+  const wire = options.wire ?? 'v1';
+  if (wire !== 'v1' && wire !== 'go') throw rangeError('ERR_INVALID_ARG_VALUE', `wire must be 'v1' or 'go', got ${String(wire)}`);
+  if (wire === 'go') {
+    for (const key of V1_ONLY_OPTIONS) {
+      if (options[key] !== undefined) {
+        throw typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `option "${key}" is not available with wire 'go': the Go format has no ${key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : 'authentication'}`);
+      }
+    }
+  }
+  if (options.secret !== undefined && options.keys !== undefined) {
+    throw typeError('ERR_INVALID_ARG_VALUE', 'give either secret or keys, not both');
+  }
+  return {
+    group: parseGroupAddress(options.address),
+    interfaceSpec: checkInterfaceSpec(options.interface),
+    id: checkId(options.id),
+    cluster: checkCluster(options.cluster),
+    keys: checkKeys(options.secret, options.keys),
+    sendKeyId: optionalInteger('sendKeyId', options.sendKeyId, 0, 65535),
+    heartbeatMs: optionalNumber('heartbeatMs', options.heartbeatMs),
+    misses: optionalNumber('misses', options.misses),
+    okWaitMs: optionalNumber('okWaitMs', options.okWaitMs),
+    coordinatorWaitMs: optionalNumber('coordinatorWaitMs', options.coordinatorWaitMs),
+    preempt: optionalBoolean('preempt', options.preempt),
+    ttl: optionalInteger('ttl', options.ttl, 0, 255) ?? 1,
+    loopback: optionalBoolean('loopback', options.loopback) ?? true,
+    metadata: checkMetadata(options.metadata),
+    wire,
+    logger: checkLogger(options.logger),
+    signal: checkSignal(options.signal),
+  };
+}
+
+function checkInterfaceSpec(spec: unknown): string | number {
+  if (typeof spec === 'string' && spec.length > 0) return spec;
+  if (typeof spec === 'number' && Number.isInteger(spec) && spec > 0) return spec;
+  throw typeError('ERR_INVALID_ARG_TYPE', `interface must be a NIC name, a positive index or a local address, got ${describe(spec)}`);
+}
+
+export function checkId(id: unknown): bigint {
+  if (typeof id === 'number') {
+    if (!Number.isSafeInteger(id)) {
+      throw rangeError('ERR_OUT_OF_RANGE', `id must be an integer (a safe integer for numbers; use a bigint above 2^53), got ${id}`);
+    }
+    if (id < 0) throw rangeError('ERR_OUT_OF_RANGE', `id must be ≥ 0, got ${id}`);
+    return BigInt(id);
+  }
+  if (typeof id === 'bigint') {
+    if (id < 0n || id > MAX_ID) throw rangeError('ERR_OUT_OF_RANGE', `id must be in 0..2^64-1, got ${id}`);
+    return id;
+  }
+  throw typeError('ERR_INVALID_ARG_TYPE', `id must be a number or a bigint, got ${describe(id)}`);
+}
+
+function checkCluster(cluster: unknown): string {
+  if (cluster === undefined) return 'default';
+  if (typeof cluster !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `cluster must be a string, got ${describe(cluster)}`);
+  const bytes = Buffer.byteLength(cluster, 'utf8');
+  if (bytes < 1 || bytes > MAX_CLUSTER_BYTES) {
+    throw rangeError('ERR_OUT_OF_RANGE', `cluster must be 1..${MAX_CLUSTER_BYTES} bytes of UTF-8, got ${bytes}`);
+  }
+  return cluster;
+}
+
+function checkSecret(what: string, secret: unknown): void {
+  if (typeof secret === 'string' || secret instanceof Uint8Array) {
+    if (secret.length === 0) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must not be empty`);
+    return;
+  }
+  // Never echo the value: it may be a secret of the wrong type.
+  throw typeError('ERR_INVALID_ARG_TYPE', `${what} must be a string or a Uint8Array, got ${typeof secret}`);
+}
+
+function checkKeys(secret: unknown, keys: unknown): readonly ParticipantKey[] | undefined {
+  if (secret !== undefined) {
+    checkSecret('secret', secret);
+    return [{ id: 0, secret: secret as string | Uint8Array }];
+  }
+  if (keys === undefined) return undefined;
+  if (!Array.isArray(keys) || keys.length === 0) throw typeError('ERR_INVALID_ARG_TYPE', 'keys must be a non-empty array of { id, secret }');
+  return keys.map((key: unknown, i) => {
+    if (typeof key !== 'object' || key === null) throw typeError('ERR_INVALID_ARG_TYPE', `keys[${i}] must be an object { id, secret }`);
+    const { id, secret: keySecret } = key as { id?: unknown; secret?: unknown };
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw rangeError('ERR_OUT_OF_RANGE', `keys[${i}].id must be a non-negative integer`);
+    checkSecret(`keys[${i}].secret`, keySecret);
+    return { id, secret: keySecret as string | Uint8Array };
+  });
+}
+
+function checkMetadata(metadata: unknown): Uint8Array | undefined {
+  if (metadata === undefined) return undefined;
+  let bytes: Uint8Array;
+  if (typeof metadata === 'string') bytes = Buffer.from(metadata, 'utf8');
+  else if (metadata instanceof Uint8Array) bytes = Uint8Array.from(metadata);
+  else throw typeError('ERR_INVALID_ARG_TYPE', `metadata must be a string or a Uint8Array, got ${describe(metadata)}`);
+  if (bytes.length > MAX_METADATA_BYTES) {
+    throw rangeError('ERR_OUT_OF_RANGE', `metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+function checkLogger(logger: unknown): Logger {
+  if (logger === undefined) return silentLogger;
+  if (!isLogger(logger)) throw typeError('ERR_INVALID_ARG_TYPE', 'logger must have debug, info, warn and error methods (pino-compatible)');
+  return logger;
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw typeError('ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal');
+  return signal;
+}
+
+function optionalNumber(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a finite number, got ${describe(value)}`);
+  if (value <= 0) throw rangeError('ERR_OUT_OF_RANGE', `${name} must be > 0, got ${value}`);
+  return value;
+}
+
+function optionalInteger(name: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be an integer, got ${describe(value)}`);
+  if (value < min || value > max) throw rangeError('ERR_OUT_OF_RANGE', `${name} must be in ${min}..${max}, got ${value}`);
+  return value;
+}
+
+function optionalBoolean(name: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

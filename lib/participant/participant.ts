@@ -1,0 +1,291 @@
+// The Participant drives the pure election core with a real socket and a real clock:
+// socket → decode → core → encode → socket, with one timer armed for the core's next deadline.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Election, resolveElectionOptions, type ElectionOptions } from '../core';
+import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
+import { MulticastSocket, resolveInterface, type Datagram } from '../socket';
+import { createGoCodec, createV1Codec, DROP_REASONS, type Codec } from '../wire';
+import type { ParticipantCounters, ParticipantDropReason } from './counters';
+import { stateError, withCode } from './errors';
+import { cryptoRandom, randomNonce, sameIdentity } from './identity';
+import type { Logger } from './logger';
+import { resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions } from './options';
+
+export interface LeaderInfo {
+  readonly id: bigint;
+  readonly address: string;
+  readonly metadata?: Uint8Array;
+}
+
+export interface BoundInterface {
+  readonly name: string;
+  readonly index: number;
+  /** The unicast address this node advertises (what followers learn about the leader). */
+  readonly address: string;
+  readonly scopeId: number;
+}
+
+export interface ParticipantEvents {
+  leader: [{ term: bigint }];
+  follower: [{ leader: LeaderInfo; term: bigint }];
+  state: [{ from: Role; to: Role; reason: string; term: bigint }];
+  conflict: [{ other: NodeIdentity; reason: string }];
+  error: [Error];
+}
+
+type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Participant extends EventEmitter<ParticipantEvents> {
+  readonly #options: ResolvedOptions;
+  readonly #nic: BoundInterface;
+  readonly #self: NodeIdentity;
+  readonly #codec: Codec;
+  readonly #election: Election;
+  readonly #log: Logger;
+  readonly #counters: ParticipantCounters;
+  #socket: MulticastSocket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #phase: Phase = 'new';
+  #stopping: Promise<void> | undefined;
+  readonly #onAbort = (): void => void this.stop();
+
+  /** Validates every option and resolves the NIC; throws before anything is opened. */
+  constructor(options: ParticipantOptions) {
+    super();
+    const resolved = resolveParticipantOptions(options);
+    this.#options = resolved;
+    this.#log = resolved.logger.child?.({ component: 'multibully' }) ?? resolved.logger;
+    const nic = resolveInterface(resolved.interfaceSpec, resolved.group.family);
+    this.#nic = { name: nic.name, index: nic.index, address: nic.address, scopeId: nic.scopeId };
+    this.#self = { id: resolved.id, address: nic.address, nonce: resolved.wire === 'go' ? 0n : randomNonce() };
+    this.#codec = resolved.wire === 'go'
+      ? createGoCodec()
+      : createV1Codec({
+          cluster: resolved.cluster,
+          ...(resolved.keys !== undefined && { keys: resolved.keys }),
+          ...(resolved.sendKeyId !== undefined && { sendKeyId: resolved.sendKeyId }),
+        });
+    const electionOptions: ElectionOptions = {
+      self: this.#self,
+      mode: resolved.wire,
+      random: cryptoRandom,
+      ...(resolved.heartbeatMs !== undefined && { heartbeatMs: resolved.heartbeatMs }),
+      ...(resolved.misses !== undefined && { misses: resolved.misses }),
+      ...(resolved.okWaitMs !== undefined && { okWaitMs: resolved.okWaitMs }),
+      ...(resolved.coordinatorWaitMs !== undefined && { coordinatorWaitMs: resolved.coordinatorWaitMs }),
+      ...(resolved.preempt !== undefined && { preempt: resolved.preempt }),
+      ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
+    };
+    resolveElectionOptions(electionOptions);
+    this.#election = new Election(electionOptions);
+    this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts(), elections: 0 };
+  }
+
+  /** Current role: 'idle' before start(), 'stopped' after stop(). */
+  get state(): Role {
+    return this.#election.role;
+  }
+
+  /** The leader this node knows (itself when leading), or undefined. */
+  get leader(): LeaderInfo | undefined {
+    const leader = this.#election.leader;
+    if (!leader) return undefined;
+    const metadata = this.#election.leaderMetadata;
+    return { id: leader.id, address: leader.address, ...(metadata !== undefined && { metadata }) };
+  }
+
+  get term(): bigint {
+    return this.#election.term;
+  }
+
+  /** Own identity: id, advertised unicast address and per-start nonce. */
+  get self(): NodeIdentity {
+    return this.#self;
+  }
+
+  get interface(): BoundInterface {
+    return this.#nic;
+  }
+
+  get group(): { group: string; port: number; family: 4 | 6 } {
+    return { ...this.#options.group };
+  }
+
+  get counters(): ParticipantCounters {
+    return { ...this.#counters, dropped: { ...this.#counters.dropped }, elections: this.#election.counters.elections };
+  }
+
+  /** Opens the socket, joins the group on the NIC and starts the election. */
+  async start(): Promise<void> {
+    if (this.#phase !== 'new') throw stateError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
+    const signal = this.#options.signal;
+    if (signal?.aborted) {
+      this.#phase = 'stopped';
+      throw signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+    }
+    this.#phase = 'starting';
+    const { group, port, family } = this.#options.group;
+    const socket = new MulticastSocket({ family });
+    try {
+      socket.bind(port);
+      socket.join(group, this.#nic.index);
+      socket.setMulticastInterface(this.#nic.index);
+      socket.setTTL(this.#options.ttl);
+      socket.setLoopback(this.#options.loopback);
+    } catch (error) {
+      socket.close();
+      this.#phase = 'stopped';
+      throw withCode(error, 'ERR_MULTIBULLY_SOCKET');
+    }
+    this.#socket = socket;
+    socket.on('message', (datagram) => this.#onDatagram(datagram));
+    socket.on('error', (error) => this.#fail(error));
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#phase = 'running';
+    this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
+    this.#apply(this.#election.start(performance.now()));
+  }
+
+  /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
+  stop(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#stopping = this.#stopNow();
+    return this.#stopping;
+  }
+
+  async #stopNow(): Promise<void> {
+    const wasRunning = this.#phase === 'running';
+    this.#phase = 'stopping';
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    let ready: Ready = { messages: [], events: [] };
+    if (wasRunning) ready = this.#election.stop(performance.now());
+    this.#send(ready.messages);
+    this.#socket?.close();
+    this.#socket = undefined;
+    this.#phase = 'stopped';
+    this.#log.info({ id: this.#self.id }, 'participant stopped');
+    this.#emitAll(ready.events);
+  }
+
+  #onDatagram(datagram: Datagram): void {
+    if (this.#phase !== 'running') return;
+    if (datagram.truncated) return this.#drop('truncated', 'datagram larger than the receive buffer');
+    // The socket only receives groups on the NIC it joined; this guards the separation anyway.
+    if (datagram.interfaceIndex !== this.#nic.index && datagram.interfaceIndex !== 0) {
+      return this.#drop('wrong-interface', `arrived on interface ${datagram.interfaceIndex}`);
+    }
+    const decoded = this.#codec.decode(datagram.data);
+    if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
+    const message: Message = decoded.message;
+    if (sameIdentity(message.from, this.#self)) {
+      this.#counters.dropped.own++;
+      return;
+    }
+    this.#counters.received++;
+    this.#log.trace?.({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
+    this.#apply(this.#election.receive(message, performance.now()));
+  }
+
+  #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
+    this.#counters.dropped[reason] = (this.#counters.dropped[reason] ?? 0) + 1;
+    this.#log.debug({ reason, detail, from }, 'dropped datagram');
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    if (this.#phase !== 'running') return;
+    this.#apply(this.#election.tick(performance.now()));
+  }
+
+  /** Sends what the core wants sent, re-arms the one timer, then tells listeners. */
+  #apply(ready: Ready): void {
+    try {
+      this.#send(ready.messages);
+      this.#armTimer();
+    } catch (error) {
+      this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
+      return;
+    }
+    // Listeners run last: an exception in one propagates to the caller, our state is settled.
+    this.#emitAll(ready.events);
+  }
+
+  #send(messages: readonly Message[]): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    const { group, port } = this.#options.group;
+    for (const message of messages) {
+      const packet = this.#codec.encode(message);
+      let delivered: boolean;
+      try {
+        delivered = socket.send(packet, group, port);
+      } catch (error) {
+        // A down link or a missing route loses this packet; the election copes with loss.
+        this.#counters.sendFailures++;
+        this.#log.warn({ err: error, type: message.type }, 'send failed');
+        continue;
+      }
+      if (delivered) {
+        this.#counters.sent++;
+        this.#log.trace?.({ type: message.type, term: message.term }, 'sent');
+      } else {
+        this.#counters.sendFailures++;
+        this.#log.debug({ type: message.type }, 'send would block; packet dropped');
+      }
+    }
+  }
+
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const deadline = this.#election.nextDeadline();
+    if (deadline === undefined || this.#phase !== 'running') return;
+    const delay = Math.max(0, deadline - performance.now());
+    // Ref'd on purpose: a running participant keeps the process alive.
+    this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(delay));
+  }
+
+  #emitAll(events: readonly CoreEvent[]): void {
+    for (const event of events) this.#emitOne(event);
+  }
+
+  #emitOne(event: CoreEvent): void {
+    switch (event.type) {
+      case 'state':
+        this.#log.info({ from: event.from, to: event.to, reason: event.reason, term: event.term }, 'state change');
+        this.emit('state', { from: event.from, to: event.to, reason: event.reason, term: event.term });
+        break;
+      case 'leader':
+        this.emit('leader', { term: event.term });
+        break;
+      case 'follower': {
+        const leader: LeaderInfo = {
+          id: event.leader.id,
+          address: event.leader.address,
+          ...(event.metadata !== undefined && { metadata: event.metadata }),
+        };
+        this.emit('follower', { leader, term: event.term });
+        break;
+      }
+      case 'conflict':
+        this.#log.warn({ other: event.other, reason: event.reason }, 'another node uses our id and address');
+        this.emit('conflict', { other: event.other, reason: event.reason });
+        break;
+    }
+  }
+
+  /** Node convention: an 'error' without listeners throws; we log it first so it is never lost. */
+  #fail(error: Error): void {
+    this.#log.error({ err: error }, 'participant error');
+    this.emit('error', error);
+  }
+}
+
+function emptyDropCounts(): Record<ParticipantDropReason, number> {
+  const counts = { own: 0, truncated: 0, 'wrong-interface': 0 } as Record<ParticipantDropReason, number>;
+  for (const reason of DROP_REASONS) counts[reason] = 0;
+  return counts;
+}

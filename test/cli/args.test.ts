@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../lib/cli/args';
+import { UsageError } from '../../lib/cli/usage';
+
+const REQUIRED = ['--interface', 'eth0', '--address', '239.1.2.3:9999', '--id', '7'];
+
+describe('CLI argument parsing', () => {
+  it('parses the required flags with defaults', () => {
+    const args = parseCliArgs(REQUIRED);
+    expect(args).toMatchObject({ command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, wire: 'v1', preempt: true, logLevel: 'warn', hookTimeoutMs: 30_000 });
+  });
+
+  it('parses every optional flag', () => {
+    const args = parseCliArgs([
+      ...REQUIRED, '--cluster', 'blue', '--heartbeat', '50', '--misses', '4', '--secret-file', '/tmp/s', '--wire', 'go',
+      '--no-preempt', '--metadata', 'hello', '--ttl', '2', '--on-leader', 'echo L', '--on-follower', 'echo F',
+      '--hook-timeout', '500', '--log-level', 'debug',
+    ]);
+    expect(args).toEqual({
+      command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
+      secretFile: '/tmp/s', wire: 'go', preempt: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
+      hookTimeoutMs: 500, logLevel: 'debug',
+    });
+  });
+
+  it('takes a numeric interface as an index and a 64-bit id as a bigint', () => {
+    const args = parseCliArgs(['-i', '3', '-a', '239.1.2.3:1', '--id', '18446744073709551615']);
+    expect(args).toMatchObject({ interface: 3, id: 18446744073709551615n });
+  });
+
+  it.each([
+    [['--address', '239.1.2.3:9999', '--id', '1'], /--interface/],
+    [['--interface', 'lo', '--id', '1'], /--address/],
+    [['--interface', 'lo', '--address', '239.1.2.3:9999'], /--id/],
+    [[...REQUIRED, '--bogus'], /bogus/],
+    [[...REQUIRED, 'extra'], /extra/],
+    [['--interface', 'lo', '--address', 'x', '--id', '-1'], /--id/],
+    [['--interface', 'lo', '--address', 'x', '--id', '18446744073709551616'], /2\^64/],
+    [['--interface', 'lo', '--address', 'x', '--id', '12abc'], /--id/],
+    [[...REQUIRED, '--heartbeat', '0'], /--heartbeat/],
+    [[...REQUIRED, '--heartbeat', 'fast'], /--heartbeat/],
+    [[...REQUIRED, '--misses', '0'], /--misses/],
+    [[...REQUIRED, '--misses', '2.5'], /--misses/],
+    [[...REQUIRED, '--wire', 'v2'], /--wire/],
+    [[...REQUIRED, '--log-level', 'loud'], /--log-level/],
+    [[...REQUIRED, '--ttl', '-1'], /ttl/],
+    [[...REQUIRED, '--hook-timeout', '0'], /--hook-timeout/],
+    [['interfaces', '--verbose'], /verbose/],
+  ])('rejects %j with a usage error', (argv, message) => {
+    let thrown: unknown;
+    try {
+      parseCliArgs(argv);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).code).toBe('ERR_USAGE');
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('recognises the subcommands and help', () => {
+    expect(parseCliArgs(['interfaces'])).toEqual({ command: 'interfaces', json: false });
+    expect(parseCliArgs(['interfaces', '--json'])).toEqual({ command: 'interfaces', json: true });
+    expect(parseCliArgs(['demo'])).toEqual({ command: 'demo', logLevel: 'warn' });
+    expect(parseCliArgs(['--help'])).toEqual({ command: 'help' });
+  });
+});

@@ -1,0 +1,172 @@
+// One host of a test LAN: a network namespace with eth0 (LAN A) and maybe eth1 (LAN B).
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { runChecked, runCommand, type ExecResult } from './exec';
+import { checkPercent, duplicateScript, lossScript } from './faults';
+import type { Dev } from './names';
+
+export interface HostNic<Name extends Dev> {
+  readonly name: Name;
+  readonly ipv4: string;
+  readonly ipv6?: string;
+}
+
+export interface Host {
+  readonly name: string;
+  readonly netns: string;
+  readonly index: number;
+  readonly eth0: HostNic<'eth0'>;
+  readonly eth1?: HostNic<'eth1'>;
+  /** Runs argv inside the namespace; resolves with the exit code (never rejects for non-zero). */
+  exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** `ip netns exec <ns> <node> script ...args`; tracked, killed by Lan.destroy(). */
+  spawnNode(script: string, args?: string[], opts?: { env?: Record<string, string> }): ChildProcess;
+  spawn(cmd: string, args: string[], opts?: { env?: Record<string, string> }): ChildProcess;
+  linkDown(dev?: Dev): Promise<void>;
+  linkUp(dev?: Dev): Promise<void>;
+  /** Drops percent% of UDP sent and received on dev (nft numgen random). 0 removes it. */
+  setLoss(percent: number, dev?: Dev): Promise<void>;
+  /** Sends an extra copy of percent% of the UDP frames sent on dev (nft netdev egress `dup to`). */
+  setDuplicate(percent: number, dev?: Dev): Promise<void>;
+  /** Needs tc netem; throws an Error with code 'ERR_LAN_UNSUPPORTED' when the kernel lacks it. */
+  setDelay(ms: number, dev?: Dev): Promise<void>;
+  /** Removes loss, duplication and delay on dev (default eth0). */
+  clearFaults(dev?: Dev): Promise<void>;
+}
+
+/** Shared by all hosts of one LAN: where spawned children are tracked and whether it is torn down. */
+export interface HostContext {
+  readonly lanId: string;
+  readonly children: Set<ChildProcess>;
+  isDestroyed(): boolean;
+}
+
+export function unsupported(message: string): Error & { code: 'ERR_LAN_UNSUPPORTED' } {
+  const err = new Error(message) as Error & { code: 'ERR_LAN_UNSUPPORTED' };
+  err.code = 'ERR_LAN_UNSUPPORTED';
+  return err;
+}
+
+export class NamespaceHost implements Host {
+  readonly name: string;
+  readonly netns: string;
+  readonly index: number;
+  readonly eth0: HostNic<'eth0'>;
+  readonly eth1?: HostNic<'eth1'>;
+  private readonly lossByDev = new Map<Dev, number>();
+  private readonly delayedDevs = new Set<Dev>();
+
+  constructor(
+    private readonly context: HostContext,
+    init: { name: string; netns: string; index: number; eth0: HostNic<'eth0'>; eth1?: HostNic<'eth1'> },
+  ) {
+    this.name = init.name;
+    this.netns = init.netns;
+    this.index = init.index;
+    this.eth0 = init.eth0;
+    if (init.eth1) this.eth1 = init.eth1;
+  }
+
+  exec(argv: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    this.assertUsable('exec');
+    if (!Array.isArray(argv) || argv.length === 0) throw new TypeError(`${this.name}.exec: argv must be a non-empty array`);
+    return runCommand(['ip', 'netns', 'exec', this.netns, ...argv], opts);
+  }
+
+  spawnNode(script: string, args: string[] = [], opts: { env?: Record<string, string> } = {}): ChildProcess {
+    if (typeof script !== 'string' || script === '') throw new TypeError(`${this.name}.spawnNode: script path required`);
+    return this.spawn(process.execPath, [script, ...args], opts);
+  }
+
+  spawn(cmd: string, args: string[], opts: { env?: Record<string, string> } = {}): ChildProcess {
+    this.assertUsable('spawn');
+    if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`${this.name}.spawn: command required`);
+    // `ip netns exec` execs the command, so child.pid is the command itself.
+    const child = spawnChild('ip', ['netns', 'exec', this.netns, cmd, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.context.children.add(child);
+    child.once('exit', () => this.context.children.delete(child));
+    child.once('error', () => this.context.children.delete(child));
+    return child;
+  }
+
+  async linkDown(dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'linkDown');
+    await this.ip(['link', 'set', dev, 'down']);
+  }
+
+  async linkUp(dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'linkUp');
+    await this.ip(['link', 'set', dev, 'up']);
+    // The kernel drops IPv4 routes of a downed link; restore the multicast route.
+    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+  }
+
+  async setLoss(percent: number, dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'setLoss');
+    checkPercent(percent, `${this.name}.setLoss`);
+    const next = new Map(this.lossByDev).set(dev, percent);
+    await this.nft(lossScript(next));
+    this.lossByDev.clear();
+    for (const [d, p] of next) if (p > 0) this.lossByDev.set(d, p);
+  }
+
+  async setDuplicate(percent: number, dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'setDuplicate');
+    checkPercent(percent, `${this.name}.setDuplicate`);
+    try {
+      await this.nft(duplicateScript(dev, percent));
+    } catch (err) {
+      throw unsupported(
+        `${this.name}.setDuplicate: nft netdev egress \`dup to\` is not available here (needs Linux >= 5.16 and nft >= 1.0.1): ${(err as Error).message}`,
+      );
+    }
+  }
+
+  async setDelay(ms: number, dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'setDelay');
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`${this.name}.setDelay: ms must be a non-negative number, got ${String(ms)}`);
+    }
+    if (ms === 0) return this.clearDelay(dev);
+    const result = await this.exec(['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'netem', 'delay', `${Math.round(ms)}ms`]);
+    if (result.code !== 0) {
+      const why = result.code === 127 ? '`tc` is not installed' : result.stderr.trim() || `tc exited ${result.code}`;
+      throw unsupported(`${this.name}.setDelay: needs the tc netem qdisc, which this system lacks (${why})`);
+    }
+    this.delayedDevs.add(dev);
+  }
+
+  async clearFaults(dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'clearFaults');
+    if (this.lossByDev.has(dev)) await this.setLoss(0, dev);
+    // Unconditional: cheap, and also clears duplication that was set before a failed call.
+    await this.nft(duplicateScript(dev, 0)).catch(() => undefined);
+    await this.clearDelay(dev);
+  }
+
+  private async clearDelay(dev: Dev): Promise<void> {
+    if (!this.delayedDevs.has(dev)) return;
+    await this.exec(['tc', 'qdisc', 'del', 'dev', dev, 'root']);
+    this.delayedDevs.delete(dev);
+  }
+
+  private nic(dev: Dev, what: string): void {
+    this.assertUsable(what);
+    if (dev !== 'eth0' && dev !== 'eth1') throw new TypeError(`${this.name}.${what}: dev must be 'eth0' or 'eth1', got ${String(dev)}`);
+    if (dev === 'eth1' && !this.eth1) throw new Error(`${this.name}.${what}: host ${this.name} has no eth1 (not listed in lanB)`);
+  }
+
+  private assertUsable(what: string): void {
+    if (this.context.isDestroyed()) throw new Error(`${this.name}.${what}: LAN ${this.context.lanId} was destroyed`);
+  }
+
+  private async ip(args: string[]): Promise<void> {
+    await runChecked(['ip', '-n', this.netns, ...args]);
+  }
+
+  private async nft(script: string): Promise<void> {
+    await runChecked(['ip', 'netns', 'exec', this.netns, 'nft', '-f', '-'], { input: script });
+  }
+}

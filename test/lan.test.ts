@@ -1,8 +1,11 @@
 // Self-test of the network-namespace test LAN (test/lan): topology, multicast, faults, cleanup.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORD_DIR, writeRecord } from './lan/cleanup';
+import { makeTag } from './lan/names';
 import { collectLines, createLan, lanSupport, type Dev, type Host, type Lan, type LineCollector } from './lan';
 
 const support = lanSupport();
@@ -88,6 +91,26 @@ describe.skipIf(!support.ok)('test LAN (network namespaces)', () => {
   it('rejects bad options with clear errors', async () => {
     await expect(createLan({ hosts: 0 })).rejects.toThrow(/hosts must be an integer/);
     await expect(createLan({ hosts: 2, lanB: [2] })).rejects.toThrow(/lanB entries must be host indexes 0\.\.1/);
+  });
+
+  it('createLan sweeps namespaces left by a dead process, but not those of a live one', async () => {
+    const deadPid = spawnSync('true').pid; // exited and reaped: a pid that is surely dead
+    const deadTag = makeTag(deadPid);
+    const liveTag = makeTag(process.pid);
+    try {
+      for (const tag of [deadTag, liveTag]) execFileSync('ip', ['netns', 'add', `${tag}-sw`]);
+      writeRecord(deadTag, deadPid);
+      writeRecord(liveTag, process.pid);
+      const lan = await createLan({ hosts: 1 });
+      await lan.destroy();
+      const left = netnsList();
+      expect(left).not.toContain(`${deadTag}-sw`);
+      expect(existsSync(join(RECORD_DIR, `${deadTag}.json`))).toBe(false);
+      expect(left).toContain(`${liveTag}-sw`);
+    } finally {
+      for (const tag of [deadTag, liveTag]) spawnSync('ip', ['netns', 'del', `${tag}-sw`]);
+      spawnSync('rm', ['-f', join(RECORD_DIR, `${liveTag}.json`), join(RECORD_DIR, `${deadTag}.json`)]);
+    }
   });
 
   it('destroy kills a long-running spawned process', async () => {

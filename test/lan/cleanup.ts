@@ -28,9 +28,10 @@ function recordPath(tag: string): string {
   return join(RECORD_DIR, `${tag}.json`);
 }
 
-export function writeRecord(tag: string): void {
+/** Records that `pid` (normally this process) owns the namespaces of `tag`. */
+export function writeRecord(tag: string, pid: number = process.pid): void {
   mkdirSync(RECORD_DIR, { recursive: true });
-  const record: LanRecord = { tag, pid: process.pid };
+  const record: LanRecord = { tag, pid };
   writeFileSync(recordPath(tag), JSON.stringify(record));
 }
 
@@ -54,9 +55,15 @@ export function unregisterLive(tag: string): void {
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process stays a zombie until its parent reaps it; it will never clean up.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 

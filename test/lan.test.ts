@@ -1,9 +1,9 @@
 // Self-test of the network-namespace test LAN (test/lan): topology, multicast, faults, cleanup.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RECORD_DIR, writeRecord } from './lan/cleanup';
 import { makeTag } from './lan/names';
 import { collectLines, createLan, lanSupport, type Dev, type Host, type Lan, type LineCollector } from './lan';
@@ -38,8 +38,24 @@ function addrOf(host: Host, dev: Dev, ipv6: boolean): string {
   return addr;
 }
 
+/** Receivers of the current test; stopped after each test so they don't pile up on the shared LAN. */
+const receivers: ChildProcess[] = [];
+
+async function stopReceivers(): Promise<void> {
+  const stopping = receivers.splice(0).map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
+  await Promise.all(stopping);
+}
+
 async function startReceiver(host: Host, dev: Dev = 'eth0', ipv6 = false): Promise<LineCollector> {
   const child = host.spawnNode(RECV, [dev, addrOf(host, dev, ipv6), ipv6 ? GROUP_V6 : GROUP_V4, String(PORT)]);
+  receivers.push(child);
   const out = collectLines(child);
   await out.waitFor('ready', 15_000);
   return out;
@@ -132,6 +148,7 @@ describe.skipIf(!support.ok)('test LAN (network namespaces)', () => {
       lan = await createLan({ hosts: 3, lanB: [0, 1], ipv6: true });
       [h0, h1, h2] = lan.hosts as [Host, Host, Host];
     });
+    afterEach(stopReceivers);
     afterAll(async () => {
       await lan?.destroy();
     });

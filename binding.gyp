@@ -3,7 +3,11 @@
     {
       "target_name": "multibully",
       "sources": [
-        "native/addon.cc"
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/interfaces.cc",
+        "native/sockaddr.cc",
+        "native/udp_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -1,5 +1,31 @@
+// Module entry: the UdpSocket class and interface lookup.
 #include <napi.h>
 
-// Placeholder: replaced by the socket implementation.
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
+#include "errors.h"
+#include "interfaces.h"
+#ifndef _WIN32
+#include "udp_socket.h"
+#endif
+
+namespace {
+
+#ifdef _WIN32
+Napi::Value Unsupported(const Napi::CallbackInfo& info) {
+  throw multibully::CodedError(info.Env(), "ERR_MULTIBULLY_UNSUPPORTED",
+                               "multibully: the multicast socket is not supported on Windows");
+}
+#endif
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifdef _WIN32
+  exports.Set("UdpSocket", Napi::Function::New(env, Unsupported, "UdpSocket"));
+#else
+  exports.Set("UdpSocket", multibully::UdpSocket::Init(env));
+#endif
+  exports.Set("listInterfaces", Napi::Function::New(env, multibully::ListInterfaces, "listInterfaces"));
+  return exports;
+}
+
+}  // namespace
+
 NODE_API_MODULE(multibully, Init)

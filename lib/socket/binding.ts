@@ -1,0 +1,66 @@
+// Loads the compiled addon (a prebuild from prebuilds/ or a local build/ via node-gyp-build).
+import * as path from 'node:path';
+import { codedError } from './errors';
+import type { NetworkInterfaceInfo } from './interface-types';
+
+/** The native socket as the addon exposes it; only multicast-socket.ts talks to it. */
+export interface NativeUdpSocket {
+  onmessage?: (
+    data: Buffer,
+    address: string,
+    port: number,
+    interfaceIndex: number,
+    destination: string,
+    truncated: boolean,
+    hopLimit: number,
+  ) => void;
+  onerror?: (error: Error) => void;
+  bind(port: number, address: string): void;
+  join(group: string, interfaceIndex: number): void;
+  leave(group: string, interfaceIndex: number): void;
+  setMulticastInterface(interfaceIndex: number): void;
+  setTTL(hops: number): void;
+  getTTL(): number;
+  setLoopback(on: boolean): void;
+  getLoopback(): boolean;
+  bindToDevice(name: string): void;
+  send(data: Uint8Array, address: string, port: number, scopeId?: number): boolean;
+  address(): { address: string; port: number };
+  ref(): void;
+  unref(): void;
+  close(): void;
+  isClosed(): boolean;
+}
+
+export interface NativeBinding {
+  UdpSocket: new (family: 4 | 6, maxDatagramSize: number) => NativeUdpSocket;
+  listInterfaces(): NetworkInterfaceInfo[];
+}
+
+/** Package root: lib/socket (under vitest) and dist/socket (built) are both two levels deep. */
+const PACKAGE_ROOT = path.join(__dirname, '..', '..');
+
+let cached: NativeBinding | undefined;
+
+/** Loads the addon once; throws ERR_MULTIBULLY_NATIVE_MISSING with build instructions. */
+export function nativeBinding(): NativeBinding {
+  cached ??= loadBindingFrom(PACKAGE_ROOT);
+  return cached;
+}
+
+/** Exported for tests: load the addon from a given package root. */
+export function loadBindingFrom(root: string): NativeBinding {
+  try {
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    return load(root);
+  } catch (cause) {
+    throw codedError(
+      'ERR_MULTIBULLY_NATIVE_MISSING',
+      `multibully: no native addon for ${process.platform}-${process.arch} ` +
+        `(node ${process.versions.node}, N-API ${process.versions.napi}) in ${root}. ` +
+        'Build it from source with `npm run build` (or `npx node-gyp rebuild`) in the package ' +
+        'directory; that needs python3, make and a C++ compiler.',
+      cause,
+    );
+  }
+}

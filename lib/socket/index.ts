@@ -1,0 +1,8 @@
+// Public surface of the socket layer.
+export { MulticastSocket } from './multicast-socket';
+export type { Datagram, MulticastSocketEvents, MulticastSocketOptions, MulticastSocketStats } from './multicast-socket';
+export { listInterfaces, resolveInterface, findInterface } from './interfaces';
+export type { InterfaceAddress, InterfaceFlags, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
+export { MAX_PAYLOAD_BYTES, isMulticast } from './validate';
+export type { Family } from './validate';
+export type { SocketErrorCode } from './errors';

@@ -1,0 +1,89 @@
+// Interface lookup and resolution of "eth0" / 4 / "10.0.0.2" to one exact interface.
+import * as net from 'node:net';
+import { nativeBinding } from './binding';
+import { codedError, rangeError, typeError } from './errors';
+import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
+import { assertFamily, canonicalAddress, describe, type Family } from './validate';
+
+/** Every interface of this host (network namespace), ordered by index. */
+export function listInterfaces(): NetworkInterfaceInfo[] {
+  return nativeBinding().listInterfaces();
+}
+
+/**
+ * Finds the interface named by `spec`: its name, its index (number or decimal string), or one
+ * of its local addresses (an IPv6 `%zone` suffix is ignored). Throws
+ * ERR_MULTIBULLY_UNKNOWN_INTERFACE listing the interfaces that exist.
+ */
+export function findInterface(spec: string | number, interfaces = listInterfaces()): NetworkInterfaceInfo {
+  let found: NetworkInterfaceInfo | undefined;
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < 1) {
+      throw rangeError('ERR_MULTIBULLY_UNKNOWN_INTERFACE', `interface index must be a positive integer, got ${spec}`);
+    }
+    found = interfaces.find((i) => i.index === spec);
+  } else if (typeof spec === 'string' && spec !== '') {
+    found = interfaces.find((i) => i.name === spec);
+    if (!found && /^[0-9]+$/.test(spec)) found = interfaces.find((i) => i.index === Number(spec));
+    if (!found) {
+      const host = spec.includes('%') ? spec.slice(0, spec.indexOf('%')) : spec;
+      if (net.isIP(host) !== 0) {
+        const wanted = canonicalAddress(host);
+        found = interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
+      }
+    }
+  } else {
+    throw typeError(
+      'ERR_MULTIBULLY_INVALID_ARGUMENT',
+      `interface must be a name, an index or a local address, got ${describe(spec)}`,
+    );
+  }
+  if (!found) {
+    const existing = interfaces.map((i) => `${i.name} (${i.index})`).join(', ');
+    throw rangeError(
+      'ERR_MULTIBULLY_UNKNOWN_INTERFACE',
+      `unknown interface ${JSON.stringify(String(spec))}; interfaces here: ${existing || 'none'}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Resolves `spec` to one interface and this host's address of `family` on it. When `spec` is
+ * itself an address of `family`, that address is used. Otherwise IPv4 prefers a routable
+ * address over 169.254/16; IPv6 prefers a global or ULA address over link-local (fe80::/10).
+ */
+export function resolveInterface(spec: string | number, family: Family): ResolvedInterface {
+  assertFamily(family);
+  const found = findInterface(spec);
+  const candidates = found.addresses.filter((a) => a.family === family);
+  if (candidates.length === 0) {
+    throw codedError(
+      'ERR_MULTIBULLY_NO_INTERFACE_ADDRESS',
+      `interface ${found.name} (${found.index}) has no IPv${family} address`,
+    );
+  }
+  const chosen = addressMatchingSpec(spec, candidates) ?? preferredAddress(candidates, family);
+  return {
+    name: found.name,
+    index: found.index,
+    family,
+    address: canonicalAddress(chosen.address),
+    scopeId: family === 6 ? found.index : 0,
+    flags: found.flags,
+  };
+}
+
+function addressMatchingSpec(spec: string | number, candidates: readonly InterfaceAddress[]): InterfaceAddress | undefined {
+  if (typeof spec !== 'string') return undefined;
+  const host = spec.includes('%') ? spec.slice(0, spec.indexOf('%')) : spec;
+  if (net.isIP(host) === 0) return undefined;
+  const wanted = canonicalAddress(host);
+  return candidates.find((a) => canonicalAddress(a.address) === wanted);
+}
+
+function preferredAddress(candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {
+  const isLinkLocal = (a: InterfaceAddress): boolean =>
+    family === 4 ? a.address.startsWith('169.254.') : /^fe[89ab]/i.test(canonicalAddress(a.address));
+  return candidates.find((a) => !isLinkLocal(a)) ?? candidates[0]!;
+}

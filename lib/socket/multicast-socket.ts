@@ -1,0 +1,229 @@
+// MulticastSocket: the typed wrapper around the native UDP socket.
+import { EventEmitter } from 'node:events';
+import { nativeBinding, type NativeUdpSocket } from './binding';
+import { codedError, rangeError, typeError } from './errors';
+import { findInterface, resolveInterface } from './interfaces';
+import type { ResolvedInterface } from './interface-types';
+import {
+  assertBoolean,
+  assertFamily,
+  assertPayload,
+  assertPort,
+  assertTTL,
+  describe,
+  needsScope,
+  parseAddress,
+  parseGroup,
+  type Family,
+} from './validate';
+
+/** One received datagram. */
+export interface Datagram {
+  readonly data: Buffer;
+  /** Source address and port. */
+  readonly address: string;
+  readonly port: number;
+  /** Index of the interface the datagram arrived on (IP_PKTINFO / IPV6_PKTINFO). */
+  readonly interfaceIndex: number;
+  /** Destination address from the IP header: the group for multicast. */
+  readonly destination: string;
+  /** True when the datagram was longer than maxDatagramSize and was cut (MSG_TRUNC). */
+  readonly truncated: boolean;
+  /** TTL / hop limit the datagram arrived with; -1 if the platform did not report it. */
+  readonly hopLimit: number;
+}
+
+export interface MulticastSocketOptions {
+  readonly family: Family;
+  /** Receive buffer per datagram, 1..65536 bytes; longer datagrams arrive truncated. Default 65536. */
+  readonly maxDatagramSize?: number;
+}
+
+export interface MulticastSocketStats {
+  sent: number;
+  received: number;
+  truncated: number;
+  /** Sends refused with EAGAIN/ENOBUFS (send() returned false). */
+  sendWouldBlock: number;
+  /** Sends that threw. */
+  sendErrors: number;
+  receiveErrors: number;
+}
+
+export interface MulticastSocketEvents {
+  message: [Datagram];
+  error: [Error];
+  close: [];
+}
+
+const DEFAULT_MAX_DATAGRAM_SIZE = 65_536;
+
+export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
+  readonly family: Family;
+  #native: NativeUdpSocket | undefined;
+  #bound = false;
+  #multicastInterfaceIndex = 0;
+  readonly #stats: MulticastSocketStats = {
+    sent: 0,
+    received: 0,
+    truncated: 0,
+    sendWouldBlock: 0,
+    sendErrors: 0,
+    receiveErrors: 0,
+  };
+
+  constructor(options: MulticastSocketOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `options must be an object, got ${describe(options)}`);
+    }
+    assertFamily(options.family);
+    const maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
+    if (!Number.isInteger(maxDatagramSize) || maxDatagramSize < 1 || maxDatagramSize > 65_536) {
+      throw rangeError(
+        'ERR_MULTIBULLY_INVALID_ARGUMENT',
+        `maxDatagramSize must be an integer 1..65536, got ${describe(options.maxDatagramSize)}`,
+      );
+    }
+    this.family = options.family;
+    const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize);
+    native.onmessage = (data, address, port, interfaceIndex, destination, truncated, hopLimit) => {
+      this.#stats.received++;
+      if (truncated) this.#stats.truncated++;
+      this.emit('message', { data, address, port, interfaceIndex, destination, truncated, hopLimit });
+    };
+    native.onerror = (error) => {
+      this.#stats.receiveErrors++;
+      this.emit('error', error);
+    };
+    this.#native = native;
+  }
+
+  /** Binds with SO_REUSEADDR/SO_REUSEPORT so several sockets on one host share the port. */
+  bind(port: number, address?: string): void {
+    const native = this.#open();
+    assertPort(port, 0, 'port');
+    const local = address === undefined ? (this.family === 4 ? '0.0.0.0' : '::') : parseAddress(address, this.family, 'bind address').address;
+    if (this.#bound) throw codedError('ERR_MULTIBULLY_ALREADY_BOUND', 'socket is already bound');
+    native.bind(port, local);
+    this.#bound = true;
+  }
+
+  /** Joins `group` on exactly one interface (name, index or local address). */
+  join(group: string, iface: string | number): ResolvedInterface {
+    const native = this.#open();
+    const address = parseGroup(group, this.family);
+    const resolved = resolveInterface(iface, this.family);
+    native.join(address, resolved.index);
+    return resolved;
+  }
+
+  leave(group: string, iface: string | number): void {
+    const native = this.#open();
+    const address = parseGroup(group, this.family);
+    native.leave(address, resolveInterface(iface, this.family).index);
+  }
+
+  /** Sends multicast out of exactly this interface, whatever the routing table says. */
+  setMulticastInterface(iface: string | number): ResolvedInterface {
+    const native = this.#open();
+    const resolved = resolveInterface(iface, this.family);
+    native.setMulticastInterface(resolved.index);
+    this.#multicastInterfaceIndex = resolved.index;
+    return resolved;
+  }
+
+  /** Multicast TTL (IPv4) or hop limit (IPv6), 0..255. The default is 1: the local link only. */
+  setTTL(hops: number): void {
+    const native = this.#open();
+    assertTTL(hops);
+    native.setTTL(hops);
+  }
+
+  getTTL(): number {
+    return this.#open().getTTL();
+  }
+
+  /** Whether this host's own sockets hear what this socket sends (on non-loopback interfaces). */
+  setLoopback(on: boolean): void {
+    const native = this.#open();
+    assertBoolean(on, 'loopback');
+    native.setLoopback(on);
+  }
+
+  getLoopback(): boolean {
+    return this.#open().getLoopback();
+  }
+
+  /** SO_BINDTODEVICE (Linux, needs CAP_NET_RAW): fails with code EPERM when not permitted. */
+  bindToDevice(name: string): void {
+    const native = this.#open();
+    if (typeof name !== 'string' || name === '') {
+      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `device name must be a non-empty string, got ${describe(name)}`);
+    }
+    native.bindToDevice(findInterface(name).name);
+  }
+
+  /**
+   * Sends one datagram without blocking. Returns false (and counts it) when the kernel queue
+   * is full (EAGAIN/ENOBUFS); throws other errors with code/errno/syscall. Link-scoped IPv6
+   * destinations use the `%zone` of `address` or else the multicast interface's scope id.
+   */
+  send(data: Uint8Array, address: string, port: number): boolean {
+    const native = this.#open();
+    assertPayload(data, this.family);
+    const destination = parseAddress(address, this.family, 'destination');
+    assertPort(port, 1, 'destination port');
+    let scopeId = 0;
+    if (destination.zone !== undefined) scopeId = findInterface(destination.zone).index;
+    else if (needsScope(destination.address)) scopeId = this.#multicastInterfaceIndex;
+    let sent: boolean;
+    try {
+      sent = native.send(data, destination.address, port, scopeId);
+    } catch (error) {
+      this.#stats.sendErrors++;
+      throw error;
+    }
+    if (sent) this.#stats.sent++;
+    else this.#stats.sendWouldBlock++;
+    return sent;
+  }
+
+  address(): { address: string; port: number } {
+    return this.#open().address();
+  }
+
+  /** Keeps the event loop alive while bound (the default). */
+  ref(): this {
+    this.#open().ref();
+    return this;
+  }
+
+  /** Lets the process exit even while this socket is bound. */
+  unref(): this {
+    this.#open().unref();
+    return this;
+  }
+
+  get closed(): boolean {
+    return this.#native === undefined;
+  }
+
+  get stats(): Readonly<MulticastSocketStats> {
+    return { ...this.#stats };
+  }
+
+  /** Idempotent; safe inside a 'message' listener (no further messages are delivered). */
+  close(): void {
+    const native = this.#native;
+    if (native === undefined) return;
+    this.#native = undefined;
+    native.close();
+    process.nextTick(() => this.emit('close'));
+  }
+
+  #open(): NativeUdpSocket {
+    if (this.#native === undefined) throw codedError('ERR_MULTIBULLY_SOCKET_CLOSED', 'socket is closed');
+    return this.#native;
+  }
+}

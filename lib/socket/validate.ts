@@ -1,0 +1,110 @@
+// Argument checks made before any syscall, each failing with its own clear, coded error.
+import * as net from 'node:net';
+import { rangeError, typeError } from './errors';
+
+export type Family = 4 | 6;
+
+/** Largest UDP payload: 65,535 minus the IPv4 (20) or IPv6 (40, no jumbograms) and UDP (8) headers. */
+export const MAX_PAYLOAD_BYTES: Readonly<Record<Family, number>> = { 4: 65_507, 6: 65_527 };
+
+export function assertFamily(family: unknown): asserts family is Family {
+  if (family !== 4 && family !== 6) {
+    throw rangeError('ERR_MULTIBULLY_INVALID_FAMILY', `family must be 4 or 6, got ${describe(family)}`);
+  }
+}
+
+export interface ParsedAddress {
+  /** Canonical text form without zone (RFC 5952 for IPv6). */
+  readonly address: string;
+  /** The `%zone` suffix of an IPv6 address, if any (interface name or index). */
+  readonly zone?: string;
+}
+
+/** A numeric address of the given family, optionally with an IPv6 `%zone`. */
+export function parseAddress(value: unknown, family: Family, what: string): ParsedAddress {
+  if (typeof value !== 'string') {
+    throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `${what} must be a string, got ${describe(value)}`);
+  }
+  const percent = family === 6 ? value.indexOf('%') : -1;
+  const host = percent >= 0 ? value.slice(0, percent) : value;
+  const zone = percent >= 0 ? value.slice(percent + 1) : undefined;
+  if (net.isIP(host) !== family || zone === '') {
+    throw typeError(
+      'ERR_MULTIBULLY_INVALID_ADDRESS',
+      `${what} ${JSON.stringify(value)} is not a numeric IPv${family} address (this socket is IPv${family})`,
+    );
+  }
+  return zone === undefined ? { address: canonicalAddress(host) } : { address: canonicalAddress(host), zone };
+}
+
+export function canonicalAddress(address: string): string {
+  const family = net.isIP(address);
+  if (family === 0) return address;
+  return new net.SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
+}
+
+export function isMulticast(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 4) {
+    const first = Number(address.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return family === 6 && canonicalAddress(address).startsWith('ff');
+}
+
+/** Link-scoped IPv6 destinations (ff01::/16, ff02::/16, fe80::/10) need an interface scope. */
+export function needsScope(address: string): boolean {
+  const canonical = canonicalAddress(address);
+  if (net.isIP(canonical) !== 6) return false;
+  return /^ff[0-9a-f]?[12]:/.test(canonical) || /^fe[89ab][0-9a-f]:/.test(canonical);
+}
+
+export function parseGroup(value: unknown, family: Family): string {
+  const { address, zone } = parseAddress(value, family, 'group');
+  if (zone !== undefined) {
+    throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `group ${String(value)} must not carry a %zone; pass the interface separately`);
+  }
+  if (!isMulticast(address)) {
+    const range = family === 4 ? '224.0.0.0/4' : 'ff00::/8';
+    throw rangeError('ERR_MULTIBULLY_NOT_MULTICAST', `group ${address} is not a multicast address (${range})`);
+  }
+  return address;
+}
+
+export function assertPort(port: unknown, min: 0 | 1, what: string): asserts port is number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < min || port > 65_535) {
+    throw rangeError('ERR_MULTIBULLY_INVALID_PORT', `${what} must be an integer ${min}..65535, got ${describe(port)}`);
+  }
+}
+
+export function assertTTL(hops: unknown): asserts hops is number {
+  if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > 255) {
+    throw rangeError('ERR_MULTIBULLY_INVALID_TTL', `ttl must be an integer 0..255, got ${describe(hops)}`);
+  }
+}
+
+export function assertBoolean(value: unknown, what: string): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `${what} must be a boolean, got ${describe(value)}`);
+  }
+}
+
+export function assertPayload(data: unknown, family: Family): asserts data is Uint8Array {
+  if (!(data instanceof Uint8Array)) {
+    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `data must be a Uint8Array or Buffer, got ${describe(data)}`);
+  }
+  const max = MAX_PAYLOAD_BYTES[family];
+  if (data.byteLength > max) {
+    throw rangeError(
+      'ERR_MULTIBULLY_PAYLOAD_TOO_LARGE',
+      `payload of ${data.byteLength} bytes exceeds the IPv${family} UDP limit of ${max} bytes`,
+    );
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.prototype.toString.call(value);
+}

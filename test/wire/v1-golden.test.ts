@@ -1,0 +1,90 @@
+// Golden byte vectors for wire v1. The same hex appears in docs/PROTOCOL.md; if either
+// changes, the format changed and the version must be bumped.
+import { createHash, createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { clusterId, createV1Codec } from '../../lib/wire';
+import { SECRET_ONE, message, sender } from './fixtures';
+
+const HEARTBEAT_V4 =
+  '4d42' + '01' + '03' + '00' + '04' + '37a8eec1ce19687d' + '0000000000000007' + '000000000000002a' +
+  '0123456789abcdef' + '00000000000003e8' + '0a4d0001' + '0000';
+
+const ELECTION_V6 =
+  '4d42' + '01' + '01' + '00' + '06' + '37a8eec1ce19687d' + '0000000000000003' + '0000000000000005' +
+  'fedcba9876543210' + '0000000000000001' + 'fd770000000000000000000000010005';
+
+const AUTH_COORDINATOR_WITH_METADATA =
+  '4d42' + '01' + '03' + '80' + '04' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
+  '0123456789abcdef' + '00000000000003e9' + '0a4d0001' + '0015' + '687474703a2f2f31302e37372e302e313a38303830' +
+  '01' + '0435f2fab55530c2dd1bb9565c1d1b974dc372b02366b8bfea570a77f338cc89';
+
+const AUTH_RESIGN =
+  '4d42' + '01' + '04' + '80' + '04' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
+  '0123456789abcdef' + '00000000000003ea' + '0a4d0001' +
+  '01' + '5697f097f145390ef16e788b49282e07487101943c4d082ad42155f55531413a';
+
+const LEADER = sender(42n, '10.77.0.1', 0x0123456789abcdefn);
+
+const vectors = [
+  {
+    name: 'unauthenticated IPv4 heartbeat (COORDINATOR, no metadata)',
+    hex: HEARTBEAT_V4,
+    keys: undefined,
+    message: message({ type: 'coordinator', term: 7n, from: LEADER, seq: 1000n }),
+  },
+  {
+    name: 'unauthenticated IPv6 ELECTION',
+    hex: ELECTION_V6,
+    keys: undefined,
+    message: message({ type: 'election', term: 3n, from: sender(5n, 'fd77::1:5', 0xfedcba9876543210n), seq: 1n }),
+  },
+  {
+    name: 'authenticated COORDINATOR with metadata, key id 1',
+    hex: AUTH_COORDINATOR_WITH_METADATA,
+    keys: [{ id: 1, secret: SECRET_ONE }],
+    message: message({ term: 8n, from: LEADER, seq: 1001n, metadata: new Uint8Array(Buffer.from('http://10.77.0.1:8080')) }),
+  },
+  {
+    name: 'authenticated RESIGN, key id 1',
+    hex: AUTH_RESIGN,
+    keys: [{ id: 1, secret: SECRET_ONE }],
+    message: message({ type: 'resign', term: 8n, from: LEADER, seq: 1002n }),
+  },
+];
+
+describe('v1 golden vectors', () => {
+  for (const vector of vectors) {
+    it(`encodes ${vector.name} byte for byte`, () => {
+      const codec = createV1Codec({ cluster: 'default', ...(vector.keys && { keys: vector.keys }) });
+      expect(codec.encode(vector.message).toString('hex')).toBe(vector.hex);
+    });
+    it(`decodes ${vector.name}`, () => {
+      const codec = createV1Codec({ cluster: 'default', ...(vector.keys && { keys: vector.keys }) });
+      expect(codec.decode(Buffer.from(vector.hex, 'hex'))).toEqual({ ok: true, message: vector.message });
+    });
+  }
+
+  it('derives the cluster id as the first 8 bytes of SHA-256 of the name', () => {
+    const expected = createHash('sha256').update('default', 'utf8').digest('hex').slice(0, 16);
+    expect(expected).toBe('37a8eec1ce19687d');
+    expect(clusterId('default').toString('hex')).toBe(expected);
+    expect(clusterId(Buffer.from('default')).toString('hex')).toBe(expected);
+    expect(createV1Codec({ cluster: 'default' }).clusterId).toBe(expected);
+  });
+
+  it('computes the tag as HMAC-SHA256(secret, every byte before the tag, key id included)', () => {
+    for (const hex of [AUTH_COORDINATOR_WITH_METADATA, AUTH_RESIGN]) {
+      const packet = Buffer.from(hex, 'hex');
+      const signed = packet.subarray(0, packet.length - 32);
+      const tag = createHmac('sha256', SECRET_ONE).update(signed).digest('hex');
+      expect(packet.subarray(packet.length - 32).toString('hex')).toBe(tag);
+      expect(signed[signed.length - 1]).toBe(1); // key id byte
+    }
+  });
+
+  it('the IPv4 heartbeat vector is 52 bytes and the authenticated one 85', () => {
+    expect(HEARTBEAT_V4.length / 2).toBe(52);
+    const authed = createV1Codec({ cluster: 'default', keys: [{ id: 1, secret: SECRET_ONE }] });
+    expect(authed.encode(vectors[0]!.message).length).toBe(85);
+  });
+});

@@ -11,6 +11,7 @@ const GROUP = '239.255.77.77';
 const NODE_IDS = [1n, 2n, 3n];
 const HEARTBEAT_MS = 50;
 const CONVERGE_TIMEOUT_MS = 5_000;
+const STEADY_MS = 1_500;
 
 export interface DemoOptions {
   readonly logLevel?: LogLevel;
@@ -57,8 +58,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       );
       return 1;
     }
-    write(`\nAll ${nodes.length} nodes follow node 3 (${first.toFixed(0)} ms after start). Stopping the leader (clean stop: it sends RESIGN)…\n\n`);
+    write(`\nAll ${nodes.length} nodes follow node 3 (${first.toFixed(0)} ms after start). Letting it lead for ${STEADY_MS / 1000} s…\n`);
     const leader = nodes[2]!;
+    const receivedBefore = nodes[0]!.counters.received;
+    await new Promise((done) => setTimeout(done, STEADY_MS));
+    write(`node 1 heard ${nodes[0]!.counters.received - receivedBefore} heartbeats meanwhile. Stopping the leader (clean stop: it sends RESIGN)…\n\n`);
     const survivors = nodes.slice(0, 2);
     const stoppedAt = performance.now();
     await leader.stop();

@@ -186,7 +186,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     }
     this.#counters.received++;
     this.#log.trace?.({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
-    this.#apply(this.#election.receive(message, performance.now()));
+    this.#step(() => this.#election.receive(message, performance.now()));
   }
 
   #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
@@ -197,7 +197,19 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #onTimer(): void {
     this.#timer = undefined;
     if (this.#phase !== 'running') return;
-    this.#apply(this.#election.tick(performance.now()));
+    this.#step(() => this.#election.tick(performance.now()));
+  }
+
+  /** Runs one core step from a socket or timer callback: our own failure never escapes as a throw. */
+  #step(run: () => Ready): void {
+    let ready: Ready;
+    try {
+      ready = run();
+    } catch (error) {
+      this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
+      return;
+    }
+    this.#apply(ready);
   }
 
   /** Sends what the core wants sent, re-arms the one timer, then tells listeners. */

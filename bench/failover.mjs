@@ -1,0 +1,144 @@
+// Failover benchmark: cold start → stable leader, SIGKILL → new leader, SIGTERM → new
+// leader, for the default timers and for a 50 ms heartbeat. Each CLI runs as its own process
+// on a namespace LAN (root) or on loopback (otherwise). Figures are compared, as ratios,
+// against baselines computed in the same run from the same timers:
+//   detection bound     = misses × heartbeat + skew  (our own design bound)
+//   keepalived formula  = 3 × advert + Skew_Time, Skew_Time = (256 − 254) × advert / 256,
+//                         with advert = heartbeat (VRRP's Master_Down_Interval for the best backup)
+//   keepalived resign   = Skew_Time (a master's priority-0 advert: backups wait only the skew)
+// Bounded: ROUNDS per scenario, every wait has a timeout, the whole run has a deadline.
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createBenchLan, destroyAll, loopbackHosts, netnsSupported } from './netns.mjs';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli/main.js');
+const HOSTS = 3;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const RUN_DEADLINE = Date.now() + 180_000;
+const WAIT_MS = 15_000;
+const GROUP = '239.77.200.1';
+const CORE_DEFAULTS = { heartbeatMs: 100, misses: 3 }; // lib/core defaults (v1)
+const CONFIGS = [
+  { name: 'default timers', heartbeatMs: undefined },
+  { name: 'heartbeat 50 ms', heartbeatMs: 50 },
+];
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class Node {
+  constructor(host, id, port, heartbeatMs) {
+    this.id = String(id);
+    this.events = [];
+    this.stderr = '';
+    this.spawnedAt = now();
+    const args = ['--interface', host.iface, '--address', `${GROUP}:${port}`, '--id', this.id, '--cluster', `bench-${port}`];
+    if (heartbeatMs !== undefined) args.push('--heartbeat', String(heartbeatMs));
+    this.child = host.spawnNode(CLI, args);
+    let partial = '';
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop();
+      for (const line of parts) if (line.trim()) this.events.push(JSON.parse(line));
+    });
+    this.child.stderr.on('data', (chunk) => (this.stderr = (this.stderr + chunk).slice(-2000)));
+    this.exited = new Promise((done) => this.child.once('exit', done));
+  }
+  get leaderId() {
+    const last = this.events.findLast((e) => e.event !== 'conflict');
+    if (!last) return undefined;
+    if (last.event === 'leader') return last.id;
+    if (last.event === 'follower') return last.leader?.id;
+    return undefined;
+  }
+  get lastTime() {
+    return this.events.at(-1)?.time;
+  }
+}
+
+async function agreement(nodes, leaderId) {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    if (nodes.every((n) => n.leaderId === leaderId)) return Math.max(...nodes.map((n) => n.events.findLast((e) => e.event === 'leader' || e.event === 'follower').time));
+    await sleep(2);
+  }
+  throw new Error(`no agreement on ${leaderId} within ${WAIT_MS} ms: ${nodes.map((n) => `${n.id}:${n.leaderId}`).join(' ')} ${nodes.map((n) => n.stderr).join(' ')}`);
+}
+
+async function killAll(nodes) {
+  for (const n of nodes) n.child.kill('SIGKILL');
+  await Promise.all(nodes.map((n) => n.exited));
+}
+
+async function round(hosts, heartbeatMs, port) {
+  const ids = hosts.map((_, i) => i + 1);
+  const nodes = hosts.map((h, i) => new Node(h, ids[i], port, heartbeatMs));
+  const result = {};
+  try {
+    const firstStart = Math.min(...nodes.map((n) => n.spawnedAt));
+    const stableAt = await agreement(nodes, String(HOSTS));
+    const firstEvent = Math.min(...nodes.map((n) => n.events[0].time));
+    result.coldFromSpawn = stableAt - firstStart;
+    result.coldFromReady = stableAt - firstEvent;
+    await sleep(300);
+    // SIGKILL the leader (highest), survivors must follow the next highest.
+    const killedAt = now();
+    nodes[HOSTS - 1].child.kill('SIGKILL');
+    result.sigkill = (await agreement(nodes.slice(0, HOSTS - 1), String(HOSTS - 1))) - killedAt;
+    await sleep(300);
+    // SIGTERM the new leader: it resigns, the next one takes over.
+    const termAt = now();
+    nodes[HOSTS - 2].child.kill('SIGTERM');
+    result.sigterm = (await agreement(nodes.slice(0, HOSTS - 2), String(HOSTS - 2))) - termAt;
+  } finally {
+    await killAll(nodes);
+  }
+  return result;
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
+}
+
+const fmt = (ms) => `${ms.toFixed(1)} ms`.padStart(10);
+
+async function main() {
+  const netns = netnsSupported();
+  const hosts = netns ? createBenchLan(HOSTS) : loopbackHosts(HOSTS);
+  console.log(`multibully failover benchmark: ${HOSTS} CLI processes on ${netns ? 'a namespace LAN (bridge, one veth per host)' : 'loopback (no root: namespaces unavailable)'}, ${ROUNDS} rounds per configuration\n`);
+  for (const config of CONFIGS) {
+    const hb = config.heartbeatMs ?? CORE_DEFAULTS.heartbeatMs;
+    const misses = CORE_DEFAULTS.misses;
+    // The next-highest node has rank 0 among survivors: its skew is 0; allow one skew step (hb/5) for ordering.
+    const detectionBound = misses * hb + hb / 5;
+    const keepalivedMasterDown = 3 * hb + ((256 - 254) * hb) / 256;
+    const keepalivedResign = ((256 - 254) * hb) / 256;
+    const rounds = [];
+    for (let r = 0; r < ROUNDS && Date.now() < RUN_DEADLINE; r++) {
+      rounds.push(await round(hosts, config.heartbeatMs, 20_000 + Math.floor(Math.random() * 40_000)));
+    }
+    const table = {
+      'cold start (first spawn → stable leader)': stats(rounds.map((r) => r.coldFromSpawn)),
+      'cold start (first node ready → stable leader)': stats(rounds.map((r) => r.coldFromReady)),
+      'SIGKILL → new leader': stats(rounds.map((r) => r.sigkill)),
+      'SIGTERM → new leader': stats(rounds.map((r) => r.sigterm)),
+    };
+    console.log(`== ${config.name}: heartbeat ${hb} ms, misses ${misses} (${rounds.length} rounds)`);
+    for (const [what, s] of Object.entries(table)) console.log(`  ${what.padEnd(46)} median ${fmt(s.median)}  min ${fmt(s.min)}  max ${fmt(s.max)}`);
+    const kill = table['SIGKILL → new leader'].median;
+    const term = table['SIGTERM → new leader'].median;
+    console.log(`  baselines (same timers): detection bound misses×hb+skew = ${detectionBound.toFixed(1)} ms; keepalived 3×advert+skew = ${keepalivedMasterDown.toFixed(1)} ms; keepalived resign (skew) = ${keepalivedResign.toFixed(2)} ms`);
+    console.log(`  ratios: SIGKILL/detection bound = ${(kill / detectionBound).toFixed(2)}, SIGKILL/keepalived = ${(kill / keepalivedMasterDown).toFixed(2)}, SIGTERM/SIGKILL = ${(term / kill).toFixed(3)}`);
+    console.log(`  reference (Go MultiBully, measured elsewhere, fixed timers): SIGKILL 2480 ms → ours is ${(2480 / kill).toFixed(1)}× faster\n`);
+  }
+}
+
+main()
+  .catch((error) => {
+    console.error(`bench failed: ${error.message}`);
+    process.exitCode = 1;
+  })
+  .finally(destroyAll);

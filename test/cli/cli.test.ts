@@ -1,0 +1,123 @@
+// The CLI as a process on this host (loopback only; no root needed).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLI_PATH, CliNode, testPort, waitForAgreement } from './cli-node';
+
+const dir = mkdtempSync(join(tmpdir(), 'mb-cli-'));
+const running: CliNode[] = [];
+afterEach(async () => {
+  for (const node of running.splice(0)) {
+    node.kill('SIGKILL');
+    await node.exited;
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+function startLocal(args: string[], name: string): CliNode {
+  const node = CliNode.local(args, name);
+  running.push(node);
+  return node;
+}
+
+describe('multibully CLI', () => {
+  it.each([
+    [['--bogus']],
+    [['--interface', 'lo', '--address', '239.1.2.3:9']],
+    [['--interface', 'lo', '--address', '239.1.2.3:9', '--id', 'x']],
+    [['--interface', 'lo', '--address', '10.0.0.1:9', '--id', '1']],
+  ])('exits 2 with a usage message for %j', (args) => {
+    const result = cli(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^multibully: /);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 naming the existing NICs for an unknown interface', () => {
+    const result = cli(['--interface', 'no-such-nic0', '--address', '239.1.2.3:9', '--id', '1']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/no-such-nic0/);
+    expect(result.stderr).toMatch(/\blo\b/);
+  });
+
+  it('lists interfaces, as text and as JSON', () => {
+    const json = cli(['interfaces', '--json']);
+    expect(json.status).toBe(0);
+    const nics = JSON.parse(json.stdout) as Array<{ name: string; index: number; flags: { loopback: boolean } }>;
+    const lo = nics.find((nic) => nic.name === 'lo');
+    expect(lo?.flags.loopback).toBe(true);
+    const text = cli(['interfaces']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain(`${lo!.index}: lo <`);
+    expect(text.stdout).toContain('ipv4 127.0.0.1/8');
+  });
+
+  it('prints --help on stdout and exits 0', () => {
+    const result = cli(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('--on-leader CMD');
+  });
+
+  it('two processes elect the higher id, run hooks with the state in the environment, and SIGTERM resigns cleanly', async () => {
+    const port = testPort();
+    const leaderFile = join(dir, 'leader.env');
+    const followerFile = join(dir, 'follower.env');
+    const base = ['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--heartbeat', '50', '--cluster', `cli-${port}`];
+    const hooks = ['--on-leader', `env | grep ^MULTIBULLY_ | sort > ${leaderFile}`, '--on-follower', `env | grep ^MULTIBULLY_ | sort > ${followerFile}`];
+    const low = startLocal([...base, '--id', '1', ...hooks], 'low');
+    const high = startLocal([...base, '--id', '2', ...hooks], 'high');
+    await waitForAgreement([low, high], '2', 10_000);
+    const term = String(high.lastTransition()!.term);
+    await waitUntilFile(followerFile, (text) => text.includes('MULTIBULLY_LEADER_ID=2'));
+    await waitUntilFile(leaderFile, (text) => text.includes('MULTIBULLY_ID=2'));
+    expect(readFileSync(followerFile, 'utf8').trim().split('\n')).toEqual([
+      'MULTIBULLY_ID=1', 'MULTIBULLY_LEADER_ADDRESS=127.0.0.1', 'MULTIBULLY_LEADER_ID=2', 'MULTIBULLY_STATE=follower', `MULTIBULLY_TERM=${term}`,
+    ]);
+    expect(readFileSync(leaderFile, 'utf8')).toContain('MULTIBULLY_STATE=leader');
+
+    const signalledAt = performance.timeOrigin + performance.now();
+    high.kill('SIGTERM');
+    expect(await high.exited).toEqual({ code: 0, signal: null });
+    expect(performance.timeOrigin + performance.now() - signalledAt).toBeLessThan(1_000);
+    expect(high.events.at(-1)).toMatchObject({ event: 'stopped', id: '2', leader: null });
+    await waitForAgreement([low], '1', 5_000);
+    for (const event of [...low.events, ...high.events]) {
+      expect(Object.keys(event).sort()).toEqual(['event', 'id', 'leader', 'term', 'time']);
+    }
+  });
+
+  it('a failing hook is logged and the participant keeps running', async () => {
+    const port = testPort();
+    const node = startLocal(['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '3', '--heartbeat', '50', '--on-leader', 'exit 7'], 'hooked');
+    await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    const deadline = Date.now() + 5_000;
+    while (!/on-leader hook exited with code 7/.test(node.stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(node.stderr).toMatch(/on-leader hook exited with code 7/);
+    node.kill('SIGINT');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('demo runs three participants on lo, shows a handover and exits 0', () => {
+    const result = cli(['demo']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/node 3: LEADER/);
+    expect(result.stdout).toMatch(/Handover: node 2 leads/);
+  });
+});
+
+async function waitUntilFile(file: string, ready: (text: string) => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (existsSync(file) && ready(readFileSync(file, 'utf8'))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${file} never became ready`);
+}

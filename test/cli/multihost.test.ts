@@ -1,0 +1,212 @@
+// Elections across network namespaces, each host running the CLI as its own process.
+import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLan, lanSupport, collectLines, type Lan, type Host } from '../lan';
+import { CliNode, sleep, testPort, waitForAgreement } from './cli-node';
+
+const support = lanSupport();
+if (!support.ok) console.log(`skipping multi-host CLI tests: ${support.reason}`);
+
+const GROUP = '239.77.0.1';
+const HEARTBEAT_MS = 100;
+const MISSES = 3;
+// Generous bounds: the behaviour is checked here, the timing is measured in bench/.
+const CONVERGE_MS = 10_000;
+const FAILOVER_BOUND_MS = MISSES * HEARTBEAT_MS + 2_500;
+const RESIGN_BOUND_MS = 1_500;
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', () => {
+  let lan: Lan;
+  const running: CliNode[] = [];
+
+  beforeAll(async () => {
+    lan = await createLan({ hosts: 5 });
+  });
+  afterAll(async () => {
+    for (const node of running) node.kill('SIGKILL');
+    await lan?.destroy();
+  });
+
+  function start(host: Host, id: number, port: number, extra: string[] = []): CliNode {
+    const node = CliNode.onHost(host, ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', String(id), '--heartbeat', String(HEARTBEAT_MS), '--misses', String(MISSES), ...extra], `${host.name}#${id}`);
+    running.push(node);
+    return node;
+  }
+
+  async function stopAll(nodes: CliNode[]): Promise<void> {
+    for (const node of nodes) node.kill('SIGKILL');
+    await Promise.all(nodes.map((node) => node.exited));
+  }
+
+  it('five hosts converge on the highest id, and a SIGKILLed leader is replaced by the next highest', async () => {
+    const port = testPort();
+    const nodes = lan.hosts.map((host, i) => start(host, (i + 1) * 10, port));
+    try {
+      await waitForAgreement(nodes, '50', CONVERGE_MS);
+      const leaderEvent = nodes[4]!.lastTransition()!;
+      expect(leaderEvent.event).toBe('leader');
+      for (const node of nodes.slice(0, 4)) expect(node.lastTransition()!.leader).toEqual({ id: '50', address: lan.hosts[4]!.eth0.ipv4 });
+
+      const killedAt = now();
+      nodes[4]!.kill('SIGKILL');
+      const agreedAt = await waitForAgreement(nodes.slice(0, 4), '40', FAILOVER_BOUND_MS + 2_000);
+      expect(agreedAt - killedAt).toBeLessThan(FAILOVER_BOUND_MS);
+      expect(nodes[3]!.lastTransition()!.term).toBeGreaterThan(leaderEvent.term);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
+  it('SIGTERM resigns: a stopped event, exit 0 within 1 s, and a quick handover', async () => {
+    const port = testPort();
+    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port));
+    try {
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      const stoppedAt = now();
+      nodes[2]!.kill('SIGTERM');
+      const exit = await nodes[2]!.exited;
+      const exitedAt = now();
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(exitedAt - stoppedAt).toBeLessThan(1_000);
+      expect(nodes[2]!.events.at(-1)).toMatchObject({ event: 'stopped', id: '3', leader: null });
+      const agreedAt = await waitForAgreement(nodes.slice(0, 2), '2', RESIGN_BOUND_MS + 2_000);
+      expect(agreedAt - stoppedAt).toBeLessThan(RESIGN_BOUND_MS);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
+  it('a restarted leader retakes the lead with preempt on, with a higher term', async () => {
+    const port = testPort();
+    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port));
+    try {
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      nodes[2]!.kill('SIGKILL');
+      await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
+      const interimTerm = nodes[1]!.lastTransition()!.term;
+      nodes[2] = start(lan.hosts[2]!, 3, port);
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      expect(nodes[2]!.lastTransition()!.event).toBe('leader');
+      expect(nodes[2]!.lastTransition()!.term).toBeGreaterThan(interimTerm);
+      expect(nodes[0]!.lastTransition()!.term).toBeGreaterThan(interimTerm);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
+  it('a restarted higher node follows the sitting leader with --no-preempt', async () => {
+    const port = testPort();
+    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port, ['--no-preempt']));
+    try {
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      nodes[2]!.kill('SIGKILL');
+      await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
+      nodes[2] = start(lan.hosts[2]!, 3, port, ['--no-preempt']);
+      await waitForAgreement(nodes, '2', CONVERGE_MS);
+      // Stays that way for several heartbeats: no takeover.
+      await sleep(10 * HEARTBEAT_MS);
+      expect(nodes.map((node) => node.leaderId)).toEqual(['2', '2', '2']);
+      expect(nodes[2]!.events.some((e) => e.event === 'leader')).toBe(false);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
+  it('a partition elects one leader per side, and after the heal exactly one leader remains', async () => {
+    const port = testPort();
+    const hosts = lan.hosts.slice(0, 4);
+    const nodes = hosts.map((host, i) => start(host, i + 1, port));
+    try {
+      await waitForAgreement(nodes, '4', CONVERGE_MS);
+      await lan.partition(hosts.slice(0, 2), hosts.slice(2));
+      await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
+      expect(nodes[3]!.leaderId).toBe('4');
+      await lan.heal();
+      await waitForAgreement(nodes, '4', CONVERGE_MS);
+      await sleep(5 * HEARTBEAT_MS);
+      const leaders = nodes.filter((node) => node.lastTransition()!.event === 'leader');
+      expect(leaders.map((node) => node.lastTransition()!.id)).toEqual(['4']);
+    } finally {
+      await lan.heal();
+      await stopAll(nodes);
+    }
+  });
+
+  it('--wire go follows a Go node and sends packets in the Go format', async () => {
+    const port = testPort();
+    const goHost = lan.hosts[0]!;
+    const goNode = goHost.spawnNode(resolve(__dirname, 'fixtures/go-node.cjs'), [GROUP, String(port), goHost.eth0.ipv4, '900', '20']);
+    const heard = collectLines(goNode);
+    const nodes = [start(lan.hosts[1]!, 5, port, ['--wire', 'go']), start(lan.hosts[2]!, 7, port, ['--wire', 'go'])];
+    try {
+      await waitForAgreement(nodes, '900', CONVERGE_MS);
+      expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '900', address: goHost.eth0.ipv4 });
+      // The CLI nodes' own packets, as the Go node heard them.
+      const goFormat = new RegExp(`^[012]\\|${lan.hosts[1]!.eth0.ipv4.replace(/\./g, '\\.')}\\|5\\|#+$`);
+      const line = await heard.waitFor((l) => goFormat.test((JSON.parse(l) as { text: string }).text), 5_000);
+      expect((JSON.parse(line) as { length: number }).length).toBe(128);
+    } finally {
+      goNode.kill('SIGKILL');
+      await stopAll(nodes);
+    }
+  });
+});
+
+describe.skipIf(!support.ok)('multi-host elections on a two-NIC host', () => {
+  let lan: Lan;
+  beforeAll(async () => {
+    lan = await createLan({ hosts: 3, lanB: [0, 2] });
+  });
+  afterAll(async () => {
+    await lan?.destroy();
+  });
+
+  it('one participant per NIC runs a separate election with no cross-talk', async () => {
+    const port = testPort();
+    const [multi, onlyA, alsoB] = lan.hosts as [Host, Host, Host];
+    const args = (dev: string, id: number): string[] => ['--interface', dev, '--address', `${GROUP}:${port}`, '--id', String(id), '--heartbeat', '100'];
+    const lanA = [CliNode.onHost(multi, args('eth0', 100), 'multi-eth0'), CliNode.onHost(onlyA, args('eth0', 5), 'a-eth0')];
+    const lanB = [CliNode.onHost(multi, args('eth1', 1), 'multi-eth1'), CliNode.onHost(alsoB, args('eth1', 50), 'b-eth1')];
+    const all = [...lanA, ...lanB];
+    try {
+      await waitForAgreement(lanA, '100', CONVERGE_MS);
+      await waitForAgreement(lanB, '50', CONVERGE_MS);
+      await sleep(1_000);
+      expect(lanA[1]!.lastTransition()!.leader).toEqual({ id: '100', address: multi.eth0.ipv4 });
+      expect(lanB[0]!.lastTransition()!.leader).toEqual({ id: '50', address: alsoB.eth1!.ipv4 });
+      // Neither election ever saw the other's nodes.
+      for (const node of lanB) expect(node.events.some((e) => e.leader?.id === '100' || e.leader?.id === '5')).toBe(false);
+      for (const node of lanA) expect(node.events.some((e) => e.leader?.id === '50' || e.leader?.id === '1')).toBe(false);
+    } finally {
+      for (const node of all) node.kill('SIGKILL');
+      await Promise.all(all.map((node) => node.exited));
+    }
+  });
+});
+
+describe.skipIf(!support.ok)('multi-host elections over IPv6', () => {
+  let lan: Lan;
+  beforeAll(async () => {
+    lan = await createLan({ hosts: 3, ipv6: true });
+  });
+  afterAll(async () => {
+    await lan?.destroy();
+  });
+
+  it('elects the highest id on an ff02::/16 group and advertises its ULA address', async () => {
+    const port = testPort();
+    const nodes = lan.hosts.map((host, i) =>
+      CliNode.onHost(host, ['--interface', 'eth0', '--address', `[ff02::7777]:${port}`, '--id', String(i + 1), '--heartbeat', '100'], `${host.name}-v6`),
+    );
+    try {
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '3', address: lan.hosts[2]!.eth0.ipv6 });
+    } finally {
+      for (const node of nodes) node.kill('SIGKILL');
+      await Promise.all(nodes.map((node) => node.exited));
+    }
+  });
+});

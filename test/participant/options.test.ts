@@ -1,0 +1,121 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseGroupAddress } from '../../lib/participant/address';
+import { resolveParticipantOptions, type ParticipantOptions } from '../../lib/participant/options';
+import { Participant } from '../../lib/participant';
+
+const GOOD: ParticipantOptions = { address: '239.77.0.9:45000', interface: 'lo', id: 1 };
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe('group address parsing', () => {
+  it('parses IPv4 and bracketed IPv6 forms', () => {
+    expect(parseGroupAddress('239.1.2.3:9999')).toEqual({ group: '239.1.2.3', port: 9999, family: 4 });
+    expect(parseGroupAddress('[FF02::1234]:1')).toEqual({ group: 'ff02::1234', port: 1, family: 6 });
+  });
+
+  it.each([
+    ['239.1.2.3', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['239.1.2.3:0', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['239.1.2.3:65536', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['10.0.0.1:9999', 'ERR_MULTIBULLY_NOT_MULTICAST'],
+    ['240.0.0.1:9999', 'ERR_MULTIBULLY_NOT_MULTICAST'],
+    ['239.1.2:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['ff02::1:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['[fe80::1]:9999', 'ERR_MULTIBULLY_NOT_MULTICAST'],
+    ['[ff02::1%eth0]:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['[zz::1]:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+  ])('rejects %s', (text, code) => {
+    expect(() => parseGroupAddress(text)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('Participant options', () => {
+  it('fills defaults', () => {
+    const resolved = resolveParticipantOptions(GOOD);
+    expect(resolved).toMatchObject({ id: 1n, cluster: 'default', ttl: 1, loopback: true, wire: 'v1', keys: undefined });
+  });
+
+  it('turns a secret into key 0 and metadata text into bytes', () => {
+    const resolved = resolveParticipantOptions({ ...GOOD, secret: 'correct horse battery staple', metadata: 'hé' });
+    expect(resolved.keys).toEqual([{ id: 0, secret: 'correct horse battery staple' }]);
+    expect(Buffer.from(resolved.metadata!).toString('utf8')).toBe('hé');
+  });
+
+  const bad: Array<[string, Partial<Record<keyof ParticipantOptions | 'bogus', unknown>>, RegExp]> = [
+    ['unknown option', { bogus: 1 }, /unknown option "bogus"/],
+    ['missing address', { address: undefined }, /address must be a string/],
+    ['non-multicast group', { address: '10.1.1.1:9' }, /not a multicast group/],
+    ['missing interface', { interface: undefined }, /interface must be/],
+    ['negative interface index', { interface: -1 }, /interface must be/],
+    ['negative id', { id: -1 }, /id must be ≥ 0/],
+    ['unsafe number id', { id: 2 ** 60 }, /safe integer/],
+    ['fractional id', { id: 1.5 }, /integer/],
+    ['id too large', { id: 1n << 64n }, /0\.\.2\^64-1/],
+    ['string id', { id: '5' }, /number or a bigint/],
+    ['empty cluster', { cluster: '' }, /cluster must be 1\.\.64 bytes/],
+    ['long cluster', { cluster: 'x'.repeat(65) }, /cluster must be 1\.\.64 bytes/],
+    ['empty secret', { secret: '' }, /secret must not be empty/],
+    ['secret of wrong type', { secret: 42 }, /secret must be a string or a Uint8Array/],
+    ['secret and keys', { secret: 'a'.repeat(20), keys: [{ id: 1, secret: 'b'.repeat(20) }] }, /either secret or keys/],
+    ['empty keys', { keys: [] }, /non-empty array/],
+    ['bad key id', { keys: [{ id: -1, secret: 'b'.repeat(20) }] }, /keys\[0\]\.id/],
+    ['zero heartbeat', { heartbeatMs: 0 }, /heartbeatMs must be > 0/],
+    ['NaN heartbeat', { heartbeatMs: NaN }, /heartbeatMs must be a finite number/],
+    ['ttl too big', { ttl: 256 }, /ttl must be in 0\.\.255/],
+    ['loopback not boolean', { loopback: 'yes' }, /loopback must be a boolean/],
+    ['preempt not boolean', { preempt: 1 }, /preempt must be a boolean/],
+    ['metadata too long', { metadata: 'x'.repeat(513) }, /at most 512 bytes/],
+    ['metadata of wrong type', { metadata: 5 }, /metadata must be a string/],
+    ['bad wire', { wire: 'v2' }, /wire must be/],
+    ['go with secret', { wire: 'go', secret: 'a'.repeat(20) }, /"secret" is not available with wire 'go'/],
+    ['go with cluster', { wire: 'go', cluster: 'x' }, /"cluster" is not available with wire 'go'/],
+    ['go with keys', { wire: 'go', keys: [{ id: 1, secret: 'b'.repeat(20) }] }, /"keys" is not available/],
+    ['go with metadata', { wire: 'go', metadata: 'x' }, /"metadata" is not available/],
+    ['logger without methods', { logger: { info() {} } }, /pino-compatible/],
+    ['signal of wrong type', { signal: {} }, /AbortSignal/],
+  ];
+
+  it.each(bad)('rejects %s with a clear error and a code', (_name, change, message) => {
+    const options = { ...GOOD, ...change } as ParticipantOptions;
+    let thrown: unknown;
+    try {
+      resolveParticipantOptions(options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown instanceof TypeError || thrown instanceof RangeError).toBe(true);
+    expect((thrown as Error).message).toMatch(message);
+    expect((thrown as { code?: string }).code).toMatch(/^ERR_/);
+  });
+
+  it('never echoes a secret in an error message', () => {
+    const secret = 'do-not-print-this-secret';
+    expect(() => resolveParticipantOptions({ ...GOOD, keys: [{ id: -5, secret }] })).toThrow(expect.not.objectContaining({ message: expect.stringContaining(secret) }));
+  });
+
+  it('rejects every bad option in the constructor before opening anything', () => {
+    const before = openFds();
+    const cases: Array<Partial<ParticipantOptions> & Record<string, unknown>> = [
+      { interface: 'no-such-nic0' },
+      { id: -1 },
+      { heartbeatMs: -5 },
+      { address: '1.2.3.4:5' },
+      { secret: 'short' },
+      { keys: [{ id: 1, secret: 'a'.repeat(32) }], sendKeyId: 2 },
+      { misses: 0.5 },
+      { heartbeatMs: 100, coordinatorWaitMs: 10 },
+    ];
+    for (const change of cases) {
+      expect(() => new Participant({ ...GOOD, ...change } as ParticipantOptions), JSON.stringify(change)).toThrow();
+    }
+    expect(openFds()).toBe(before);
+  });
+
+  it('names the existing interfaces when the NIC is unknown', () => {
+    expect(() => new Participant({ ...GOOD, interface: 'no-such-nic0' })).toThrow(/lo/);
+  });
+});

@@ -1,2 +1,32 @@
 // Public entry point. Each room of lib/ exports its public surface from here.
 export * from './core/types';
+
+// The Participant (what most users need) and the Go-compatible constructor.
+export * from './participant';
+
+// The pure election core, for custom transports and simulations.
+export {
+  Election,
+  resolveElectionOptions,
+  comparePriority,
+  seededRandom,
+  type ElectionCounters,
+  type ElectionMode,
+  type ElectionOptions,
+  type ResolvedElectionOptions,
+} from './core';
+
+// Wire codecs (v1 with HMAC authentication, Go legacy).
+export {
+  createV1Codec,
+  createGoCodec,
+  DROP_REASONS,
+  type Codec,
+  type DecodeResult,
+  type DropReason,
+  type V1CodecOptions,
+  type WireKey,
+} from './wire';
+
+// The multicast socket and interface lookup.
+export * from './socket';

@@ -1,6 +1,8 @@
 // Golden byte vectors for wire v1. The same hex appears in docs/PROTOCOL.md; if either
 // changes, the format changed and the version must be bumped.
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterId, createV1Codec } from '../../lib/wire';
 import { SECRET_ONE, message, sender } from './fixtures';
@@ -86,5 +88,26 @@ describe('v1 golden vectors', () => {
     expect(HEARTBEAT_V4.length / 2).toBe(52);
     const authed = createV1Codec({ cluster: 'default', keys: [{ id: 1, secret: SECRET_ONE }] });
     expect(authed.encode(vectors[0]!.message).length).toBe(85);
+  });
+});
+
+describe('docs/PROTOCOL.md worked examples', () => {
+  // Each fenced block's hex tokens (text after a run of two spaces is commentary), concatenated.
+  const doc = readFileSync(join(__dirname, '../../docs/PROTOCOL.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```\n([\s\S]*?)```/g)].map((match) =>
+    match[1]!
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/)[0]!.replace(/ /g, ''))
+      .filter((token) => /^[0-9a-f]+$/.test(token))
+      .join(''),
+  );
+
+  it.each(vectors.map((v) => [v.name, v.hex]))('shows %s byte for byte', (_name, hex) => {
+    expect(blocks).toContain(hex);
+  });
+
+  it('shows the Go COORDINATOR example', () => {
+    expect(doc).toContain('327c31302e302e302e317c34327c');
+    expect(doc).toContain('`2|10.0.0.1|42|` followed by 114 `#`');
   });
 });

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -115,10 +116,24 @@ std::string RequireString(const Napi::CallbackInfo& info, size_t i, const char* 
   return info[i].As<Napi::String>().Utf8Value();
 }
 
-// C++ function that rethrows its argument; scheduled with setImmediate so the exception
-// leaves from Node's own immediate queue and becomes a normal 'uncaughtException'.
-Napi::Value Rethrow(const Napi::CallbackInfo& info) {
-  throw Napi::Error(info.Env(), info[0]);
+// Rethrows its argument; scheduled with setImmediate so the exception leaves from Node's
+// own immediate queue and becomes a normal 'uncaughtException'.
+napi_value Rethrow(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value error = nullptr;
+  if (napi_get_cb_info(env, info, &argc, &error, nullptr, nullptr) == napi_ok && argc == 1) {
+    napi_throw(env, error);
+  }
+  return nullptr;
+}
+
+// A SystemError as a raw value, or nullptr when JS objects cannot be made right now.
+napi_value MakeSystemErrorValue(napi_env env, int sys_errno, const char* syscall) {
+  try {
+    return SystemError(Napi::Env(env), sys_errno, syscall).Value();
+  } catch (...) {
+    return nullptr;
+  }
 }
 
 }  // namespace
@@ -476,36 +491,55 @@ Napi::Value UdpSocket::IsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), native_ == nullptr);
 }
 
-void UdpSocket::Dispatch(Napi::Env env, Napi::Object self, const char* name,
-                         const std::vector<napi_value>& args, bool* threw) {
-  Napi::Value callback = self.Get(name);
-  if (!callback.IsFunction()) return;
-  try {
-    callback.As<Napi::Function>().MakeCallback(self, args, *async_context_);
-  } catch (const Napi::Error& error) {
-    // The listener threw. We are in a libuv callback, outside any JS frame, so hand the
-    // exception back to Node's immediate queue where it becomes 'uncaughtException'.
-    *threw = true;
-    try {
-      Napi::Function set_immediate = env.Global().Get("setImmediate").As<Napi::Function>();
-      set_immediate.Call({Napi::Function::New(env, Rethrow, "rethrowListenerError"), error.Value()});
-    } catch (const Napi::Error&) {
-      // The environment is shutting down; nothing can observe the error any more.
-    }
+// Raw Node-API from here on: during worker termination JS cannot run and most calls fail;
+// every failure must end the drain quietly instead of throwing (node-addon-api would abort
+// while building an Error for a termination exception).
+bool UdpSocket::Dispatch(napi_env env, napi_value self, const char* name, size_t argc,
+                         const napi_value* argv) {
+  napi_value callback;
+  napi_valuetype type;
+  if (napi_get_named_property(env, self, name, &callback) != napi_ok) return false;
+  if (napi_typeof(env, callback, &type) != napi_ok) return false;
+  if (type != napi_function) return true;
+  napi_value result;
+  if (napi_make_callback(env, *async_context_, self, callback, argc, argv, &result) == napi_ok) return true;
+  // The listener threw (or JS can no longer run). We are in a libuv callback with no JS
+  // frame to throw into, so hand the exception to Node's immediate queue where it becomes
+  // an ordinary 'uncaughtException'.
+  bool pending = false;
+  napi_value exception;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return false;
+  if (napi_get_and_clear_last_exception(env, &exception) != napi_ok) return false;
+  napi_value global, set_immediate, rethrow;
+  if (napi_get_global(env, &global) != napi_ok) return false;
+  if (napi_get_named_property(env, global, "setImmediate", &set_immediate) != napi_ok) return false;
+  if (napi_create_function(env, "rethrowListenerError", NAPI_AUTO_LENGTH, Rethrow, nullptr, &rethrow) != napi_ok) {
+    return false;
   }
+  napi_value args[2] = {rethrow, exception};
+  napi_call_function(env, global, set_immediate, 2, args, &result);
+  return false;
 }
 
 void UdpSocket::DrainReadable(int status) {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
+  napi_env env = Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   // Holding the JS object in this scope keeps it alive even if a listener closes it.
-  Napi::Object self = Value();
-  bool threw = false;
-  if (status < 0) {
-    Dispatch(env, self, "onerror", {SystemError(env, -status, "uv_poll").Value()}, &threw);
+  napi_value self;
+  if (napi_get_reference_value(env, static_cast<napi_ref>(*this), &self) != napi_ok ||
+      self == nullptr) {
+    napi_close_handle_scope(env, scope);
     return;
   }
-  for (int i = 0; i < kMaxDatagramsPerWakeup && native_ != nullptr && !threw; i++) {
+  if (status < 0) {
+    napi_value error = MakeSystemErrorValue(env, -status, "uv_poll");
+    if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  bool keep_going = true;
+  for (int i = 0; i < kMaxDatagramsPerWakeup && native_ != nullptr && keep_going; i++) {
     sockaddr_storage from;
     alignas(cmsghdr) char control[256];
     iovec iov;
@@ -523,7 +557,8 @@ void UdpSocket::DrainReadable(int status) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      Dispatch(env, self, "onerror", {SystemError(env, errno, "recvmsg").Value()}, &threw);
+      napi_value error = MakeSystemErrorValue(env, errno, "recvmsg");
+      if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
       break;
     }
 
@@ -556,17 +591,26 @@ void UdpSocket::DrainReadable(int status) {
     }
 
     const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-    const size_t length = static_cast<size_t>(n) < receive_buffer_.size() ? static_cast<size_t>(n) : receive_buffer_.size();
+    const size_t length = std::min(static_cast<size_t>(n), receive_buffer_.size());
     int port = 0;
-    std::string source = FormatSockaddr(reinterpret_cast<sockaddr*>(&from), &port);
-    Napi::HandleScope datagram_scope(env);
-    Dispatch(env, self, "onmessage",
-             {Napi::Buffer<uint8_t>::Copy(env, receive_buffer_.data(), length),
-              Napi::String::New(env, source), Napi::Number::New(env, port),
-              Napi::Number::New(env, ifindex), Napi::String::New(env, destination),
-              Napi::Boolean::New(env, truncated), Napi::Number::New(env, hop_limit)},
-             &threw);
+    const std::string source = FormatSockaddr(reinterpret_cast<sockaddr*>(&from), &port);
+
+    napi_handle_scope datagram_scope;
+    if (napi_open_handle_scope(env, &datagram_scope) != napi_ok) break;
+    napi_value args[7];
+    void* copy_data = nullptr;
+    keep_going =
+        napi_create_buffer_copy(env, length, receive_buffer_.data(), &copy_data, &args[0]) == napi_ok &&
+        napi_create_string_utf8(env, source.c_str(), source.size(), &args[1]) == napi_ok &&
+        napi_create_int32(env, port, &args[2]) == napi_ok &&
+        napi_create_int32(env, ifindex, &args[3]) == napi_ok &&
+        napi_create_string_utf8(env, destination.c_str(), destination.size(), &args[4]) == napi_ok &&
+        napi_get_boolean(env, truncated, &args[5]) == napi_ok &&
+        napi_create_int32(env, hop_limit, &args[6]) == napi_ok &&
+        Dispatch(env, self, "onmessage", 7, args);
+    napi_close_handle_scope(env, datagram_scope);
   }
+  napi_close_handle_scope(env, scope);
 }
 
 }  // namespace multibully

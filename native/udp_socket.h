@@ -48,8 +48,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   int RequireFd(Napi::Env env) const;
   void Membership(const Napi::CallbackInfo& info, bool join);
   void StartPolling(Napi::Env env);
-  void Dispatch(Napi::Env env, Napi::Object self, const char* name,
-                const std::vector<napi_value>& args, bool* threw);
+  // Calls this[name](...argv) through napi_make_callback; false when the drain must stop
+  // (the listener threw, or JS cannot run because the environment is terminating).
+  bool Dispatch(napi_env env, napi_value self, const char* name, size_t argc, const napi_value* argv);
 
   NativeSocket* native_ = nullptr;
   int family_ = 0;

@@ -1,4 +1,5 @@
 // Option and message validation errors: Node-style `code` so callers can branch on it.
+import type { DropReason } from './types';
 
 export type WireErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
 
@@ -10,6 +11,7 @@ export function wireRangeError(message: string, code: WireErrorCode = 'ERR_OUT_O
   return Object.assign(new RangeError(message), { code });
 }
 
-export function drop(reason: import('./types').DropReason, detail: string) {
+/** A decode failure result. */
+export function drop(reason: DropReason, detail: string) {
   return { ok: false as const, reason, detail };
 }

@@ -9,6 +9,7 @@ import type { Codec, DecodeResult } from './types';
 import { resolveV1Options, type ResolvedV1Options, type V1CodecOptions } from './v1-options';
 import {
   AUTH_TRAILER_BYTES,
+  CLUSTER_ID_BYTES,
   FAMILY_IPV4,
   FAMILY_IPV6,
   FLAG_AUTH,
@@ -165,8 +166,9 @@ export class V1Codec implements Codec {
     const addressProblem = unicastProblem({ family: family === FAMILY_IPV4 ? 4 : 6, bytes: rawAddress, text: address });
     if (addressProblem) return drop('bad-field', `sender address ${address} ${addressProblem}`);
 
-    if (!packet.subarray(OFFSET.cluster, OFFSET.cluster + 8).equals(this.#options.clusterId)) {
-      return drop('other-cluster', `cluster id ${packet.subarray(OFFSET.cluster, OFFSET.cluster + 8).toString('hex')}`);
+    const cluster = packet.subarray(OFFSET.cluster, OFFSET.cluster + CLUSTER_ID_BYTES);
+    if (!cluster.equals(this.#options.clusterId)) {
+      return drop('other-cluster', `cluster id ${cluster.toString('hex')}, this node's is ${this.clusterId}`);
     }
 
     const authProblem = this.#verify(packet, authenticated, bodyEnd);

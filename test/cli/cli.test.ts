@@ -1,6 +1,6 @@
 // The CLI as a process on this host (loopback only; no root needed).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -102,6 +102,36 @@ describe('multibully CLI', () => {
     expect(node.stderr).toMatch(/on-leader hook exited with code 7/);
     node.kill('SIGINT');
     expect(await node.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--secret-file authenticates: a node with another secret is not followed', async () => {
+    const port = testPort();
+    const right = join(dir, 'right.key');
+    const wrong = join(dir, 'wrong.key');
+    writeFileSync(right, 'the-right-secret-0123456789\n');
+    writeFileSync(wrong, 'the-wrong-secret-0123456789\n');
+    const base = ['--interface', 'lo', '--address', `239.77.0.6:${port}`, '--heartbeat', '50'];
+    const a = startLocal([...base, '--id', '1', '--secret-file', right], 'a');
+    const b = startLocal([...base, '--id', '2', '--secret-file', right], 'b');
+    const intruder = startLocal([...base, '--id', '9', '--secret-file', wrong], 'intruder');
+    await waitForAgreement([a, b], '2', 10_000);
+    await intruder.waitFor((e) => e.event === 'leader', 10_000, 'the intruder to lead alone');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(a.leaderId).toBe('2');
+    expect([...a.events, ...b.events].some((e) => e.leader?.id === '9')).toBe(false);
+  });
+
+  it('rejects --secret-file with --wire go, and an empty or missing secret file', () => {
+    const empty = join(dir, 'empty.key');
+    writeFileSync(empty, '\n');
+    const base = ['--interface', 'lo', '--address', '239.77.0.6:9', '--id', '1'];
+    const good = join(dir, 'good.key');
+    writeFileSync(good, 'a-perfectly-good-secret-0123456789');
+    const goSecret = cli([...base, '--wire', 'go', '--secret-file', good]);
+    expect(goSecret.status).toBe(2);
+    expect(goSecret.stderr).toMatch(/"secret" is not available with wire 'go'/);
+    expect(cli([...base, '--secret-file', empty]).stderr).toMatch(/is empty/);
+    expect(cli([...base, '--secret-file', join(dir, 'absent.key')]).stderr).toMatch(/ENOENT/);
   });
 
   it('demo runs three participants on lo, shows a handover and exits 0', () => {

@@ -1,0 +1,526 @@
+// The Bully election as a pure, deterministic state machine (etcd-raft style): messages and
+// time go in, messages to multicast and events come out. No I/O, no clock, no Math.random.
+//
+// Design note.
+// - Why skew: when a leader dies every follower notices within a few ms of the others. The Go
+//   code then lets everyone shout ELECTION, and every ELECTION from a lower node makes each
+//   higher node answer OK and start its own election: a storm. Like VRRP's Skew_Time, a
+//   follower here waits rank × skewStepMs (rank = how many known nodes outrank it) before it
+//   speaks, and stays quiet if a higher node speaks first. The highest survivor usually speaks
+//   alone: a failover costs one ELECTION and one COORDINATOR, O(1) and at worst O(N) messages.
+// - Why terms: a term is a fencing token. A new leader takes a term above every term it has
+//   heard, so the terms of a node's successive leaders strictly increase and a stale leader
+//   (restarted without its term, or back from a partition) cannot pull followers back. A
+//   leader that hears an equal or higher term from another node raises its own above it, so
+//   two leaders that meet always resolve in one exchange: the lower one steps down.
+// - A sitting leader answers every ELECTION with COORDINATOR at once (never re-runs an
+//   election), so joins do not flap. One ELECTION round is in flight per node at a time; OK and
+//   the leader's answers are coalesced to one per answer window, so one multicast answers all.
+// - Go mode: terms are always 0, no RESIGN, ELECTION at most every 2 s (a Go node restarts its
+//   2 s election on each one), a sitting leader answers a lower ELECTION with OK (which cancels
+//   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
+import { Membership } from './membership';
+import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
+import { comparePriority, nodeKey, sameInstance, sameNode } from './priority';
+import type { CoreEvent, Message, MessageType, NodeIdentity, Ready, Role } from './types';
+
+export interface ElectionCounters {
+  /** ELECTION rounds this node started (ELECTION messages sent). */
+  elections: number;
+  messagesSent: number;
+  /** Messages from other nodes handed to receive(). */
+  messagesReceived: number;
+  /** Own looped-back messages ignored. */
+  ownIgnored: number;
+  /** COORDINATOR messages ignored because their term was not newer than our leader's. */
+  staleIgnored: number;
+  /** Messages from another start of our own (id, address). */
+  conflicts: number;
+}
+
+type TimerName =
+  | 'send-election' // candidate: skew (or listen, or Go gap) is over, send ELECTION
+  | 'ok-wait' // candidate: nobody higher answered, become leader
+  | 'coordinator-wait' // waiting: the higher node never announced, restart
+  | 'heartbeat' // leader: send COORDINATOR
+  | 'leader-timeout' // follower: the leader went silent
+  | 'send-ok'; // a coalesced OK is due
+
+const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
+const MESSAGE_TYPES = new Set<MessageType>(['election', 'ok', 'coordinator', 'resign']);
+/** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
+const FRESH_LEADER_HEARTBEATS = 2;
+/** Upper bound on timer firings per tick (each firing re-arms relative to now). */
+const MAX_FIRINGS_PER_TICK = 64;
+
+export class Election {
+  readonly #options: ResolvedElectionOptions;
+  readonly #self: NodeIdentity;
+  readonly #go: boolean;
+  /** Coalescing window for OK and for a leader's immediate answers. */
+  readonly #answerWindowMs: number;
+  readonly #membership = new Membership();
+  readonly #timers = new Map<TimerName, number>();
+  readonly #reportedConflicts = new Set<bigint>();
+  readonly #counters: ElectionCounters = {
+    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0,
+  };
+
+  #role: Role = 'idle';
+  /** Highest term heard (v1); a leader's own term while leading. */
+  #term = 0n;
+  /** The leader followed or held now, if any. */
+  #leader: NodeIdentity | undefined;
+  #leaderMetadata: Uint8Array | undefined;
+  #leaderHeardAt = -Infinity;
+  /** Fencing: the last leader followed or held, and its term; a new one needs a greater term. */
+  #lastLeader: NodeIdentity | undefined;
+  #lastLeaderTerm = -1n;
+  /** Last ELECTION or OK heard from a node that outranks us (it is alive and electing). */
+  #higherActivityAt = -Infinity;
+  /** Higher nodes that told us to wait during this round; forgotten if they never announce. */
+  #waitingOn = new Map<string, NodeIdentity>();
+  #lastElectionSentAt = -Infinity;
+  #lastOkSentAt = -Infinity;
+  #lastCoordinatorSentAt = -Infinity;
+  #seq = 0n;
+  #now = -Infinity;
+  #messages: Message[] = [];
+  #events: CoreEvent[] = [];
+
+  constructor(options: ElectionOptions) {
+    this.#options = resolveElectionOptions(options);
+    const { self, mode } = this.#options;
+    this.#go = mode === 'go';
+    // In go mode the wire carries no nonce: own packets come back with nonce 0.
+    this.#self = this.#go ? { id: self.id, address: self.address, nonce: 0n } : self;
+    this.#answerWindowMs = Math.max(1, Math.min(this.#options.heartbeatMs, this.#options.okWaitMs) / 4);
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  /** Leader's term when following or leading, else the highest term heard (always 0n in go mode). */
+  get term(): bigint {
+    return this.#term;
+  }
+
+  /** The current leader (ourselves when leading), undefined when there is none. */
+  get leader(): NodeIdentity | undefined {
+    return this.#leader;
+  }
+
+  get leaderMetadata(): Uint8Array | undefined {
+    return this.#leaderMetadata;
+  }
+
+  get counters(): Readonly<ElectionCounters> {
+    return { ...this.#counters };
+  }
+
+  get options(): ResolvedElectionOptions {
+    return this.#options;
+  }
+
+  /** Begins as a candidate. Calling it twice is a programming error. */
+  start(now: number): Ready {
+    if (this.#role === 'stopped') return EMPTY_READY;
+    if (this.#role !== 'idle') {
+      throw Object.assign(new Error('election already started'), { code: 'ERR_ELECTION_STARTED' });
+    }
+    this.#enter(now);
+    this.#beginCandidacy('start', this.#options.startListenMs);
+    return this.#flush();
+  }
+
+  /** Feeds one decoded message from the network. Before start() and after stop() it is ignored. */
+  receive(message: Message, now: number): Ready {
+    checkMessage(message);
+    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    this.#enter(now);
+    this.#handle(message);
+    return this.#flush();
+  }
+
+  /** Fires every timer due at or before now. */
+  tick(now: number): Ready {
+    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    this.#enter(now);
+    for (let i = 0; i < MAX_FIRINGS_PER_TICK; i++) {
+      const due = this.#dueTimer();
+      if (!due) break;
+      this.#timers.delete(due);
+      this.#fire(due);
+    }
+    return this.#flush();
+  }
+
+  /** The one absolute time (ms) at which the driver should call tick(), if any. */
+  nextDeadline(): number | undefined {
+    let earliest: number | undefined;
+    for (const at of this.#timers.values()) if (earliest === undefined || at < earliest) earliest = at;
+    return earliest;
+  }
+
+  /** Leaves the election: RESIGN when leading (v1), then role 'stopped' for good. */
+  stop(now: number): Ready {
+    if (this.#role === 'stopped') return EMPTY_READY;
+    this.#enter(now);
+    if (this.#role === 'leader' && !this.#go) this.#send('resign');
+    this.#timers.clear();
+    this.#leader = undefined;
+    this.#leaderMetadata = undefined;
+    this.#transition('stopped', 'stopped');
+    return this.#flush();
+  }
+
+  // ---- input handling ------------------------------------------------------------------------
+
+  #handle(message: Message): void {
+    const from = message.from;
+    if (sameNode(from, this.#self)) {
+      if (this.#go || from.nonce === this.#self.nonce) {
+        this.#counters.ownIgnored++;
+      } else {
+        this.#reportConflict(from);
+      }
+      return;
+    }
+    this.#counters.messagesReceived++;
+    const term = this.#go ? 0n : message.term;
+    const higher = comparePriority(from, this.#self) > 0;
+    if (message.type === 'resign') {
+      this.#membership.forget(from);
+    } else {
+      this.#membership.note(from);
+    }
+    switch (message.type) {
+      case 'election':
+        return this.#onElection(from, term, higher);
+      case 'ok':
+        return this.#onOk(from, term, higher);
+      case 'coordinator':
+        return this.#onCoordinator(from, term, higher, message.metadata);
+      case 'resign':
+        return this.#onResign(from, term);
+    }
+  }
+
+  #onElection(from: NodeIdentity, term: bigint, higher: boolean): void {
+    if (this.#role === 'leader') {
+      // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
+      if (!this.#go && term >= this.#term) this.#raiseTerm(term + 1n);
+      if (this.#go && !higher) this.#sendOk(); // cancels a Go candidate's election timer
+      this.#answerAsLeader();
+      return;
+    }
+    this.#learnTerm(term);
+    if (higher) {
+      this.#noteHigherActivity(from);
+      if (this.#role === 'candidate') this.#enterWaiting('higher-node-electing');
+      return;
+    }
+    if (this.#role === 'follower' && this.#leaderIsFresh()) return; // our leader answers it
+    this.#sendOk();
+  }
+
+  #onOk(from: NodeIdentity, term: bigint, higher: boolean): void {
+    if (this.#role === 'leader') {
+      if (!this.#go && term > this.#term) this.#raiseTerm(term + 1n);
+      return;
+    }
+    this.#learnTerm(term);
+    if (!higher) return;
+    this.#noteHigherActivity(from);
+    if (this.#role === 'candidate') this.#enterWaiting('ok-from-higher-node');
+  }
+
+  #onCoordinator(from: NodeIdentity, term: bigint, higher: boolean, metadata: Uint8Array | undefined): void {
+    if (this.#role === 'leader') {
+      if (higher && (this.#go || term > this.#term)) {
+        this.#term = term;
+        this.#follow(from, term, metadata, 'higher-leader');
+        return;
+      }
+      // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
+      if (!higher && !this.#go && term >= this.#term) this.#raiseTerm(term + 1n);
+      this.#answerAsLeader();
+      return;
+    }
+    this.#learnTerm(term);
+    const current = this.#leader;
+    if (current && sameInstance(current, from)) {
+      if (term < this.#lastLeaderTerm) {
+        this.#counters.staleIgnored++;
+        return;
+      }
+      this.#follow(from, term, metadata, 'coordinator');
+      return;
+    }
+    if (!this.#acceptableTerm(from, term)) {
+      this.#counters.staleIgnored++;
+      return;
+    }
+    // A fresh leader outranking the newcomer stays: the two leaders settle it between themselves.
+    if (current && this.#leaderIsFresh() && comparePriority(current, from) > 0) return;
+    if (this.#options.preempt && !higher) {
+      // We outrank this leader: take over (followers start a round; candidates keep theirs).
+      if (this.#role === 'follower') this.#beginCandidacy('lower-leader', this.#skewMs());
+      return;
+    }
+    this.#follow(from, term, metadata, this.#role === 'follower' ? 'new-leader' : 'coordinator');
+  }
+
+  #onResign(from: NodeIdentity, term: bigint): void {
+    if (this.#role === 'leader') {
+      if (!this.#go && term > this.#term) this.#raiseTerm(term + 1n);
+      return;
+    }
+    this.#learnTerm(term);
+    this.#waitingOn.delete(nodeKey(from));
+    if (this.#role === 'follower' && this.#leader && sameInstance(this.#leader, from)) {
+      this.#leader = undefined;
+      this.#leaderMetadata = undefined;
+      this.#beginCandidacy('leader-resigned', this.#skewMs());
+    }
+  }
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  #fire(timer: TimerName): void {
+    switch (timer) {
+      case 'send-election':
+        return this.#sendElection();
+      case 'ok-wait':
+        return this.#becomeLeader('no-higher-node-answered');
+      case 'coordinator-wait':
+        // The higher nodes that told us to wait never announced: consider them gone.
+        for (const node of this.#waitingOn.values()) this.#membership.forget(node);
+        return this.#beginCandidacy('coordinator-timeout', this.#skewMs());
+      case 'heartbeat':
+        return this.#sendCoordinator();
+      case 'leader-timeout':
+        return this.#suspectLeader();
+      case 'send-ok':
+        this.#lastOkSentAt = this.#now;
+        return this.#send('ok');
+    }
+  }
+
+  #dueTimer(): TimerName | undefined {
+    let due: TimerName | undefined;
+    let dueAt = Infinity;
+    for (const [name, at] of this.#timers) {
+      if (at <= this.#now && at < dueAt) {
+        due = name;
+        dueAt = at;
+      }
+    }
+    return due;
+  }
+
+  #clearRoleTimers(): void {
+    for (const name of this.#timers.keys()) if (name !== 'send-ok') this.#timers.delete(name);
+  }
+
+  // ---- role changes --------------------------------------------------------------------------
+
+  #beginCandidacy(reason: string, delayMs: number): void {
+    this.#leader = undefined;
+    this.#leaderMetadata = undefined;
+    this.#waitingOn.clear();
+    this.#clearRoleTimers();
+    this.#transition('candidate', reason);
+    if (delayMs > 0) {
+      this.#timers.set('send-election', this.#now + delayMs);
+    } else {
+      this.#sendElection();
+    }
+  }
+
+  #sendElection(): void {
+    const earliest = this.#lastElectionSentAt + this.#options.minElectionGapMs;
+    if (this.#now < earliest) {
+      this.#timers.set('send-election', earliest);
+      return;
+    }
+    this.#lastElectionSentAt = this.#now;
+    this.#counters.elections++;
+    this.#send('election');
+    this.#timers.set('ok-wait', this.#now + this.#options.okWaitMs);
+  }
+
+  #enterWaiting(reason: string, since = this.#now): void {
+    this.#clearRoleTimers();
+    this.#timers.set('coordinator-wait', since + this.#options.coordinatorWaitMs);
+    if (this.#role !== 'waiting') this.#transition('waiting', reason);
+  }
+
+  #becomeLeader(reason: string): void {
+    if (!this.#go) this.#term += 1n; // above every term heard: #term is the max seen
+    this.#leader = this.#self;
+    this.#leaderMetadata = this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
+    this.#lastLeader = this.#self;
+    this.#lastLeaderTerm = this.#term;
+    this.#waitingOn.clear();
+    this.#clearRoleTimers();
+    this.#transition('leader', reason);
+    this.#events.push({ type: 'leader', term: this.#term });
+    this.#sendCoordinator();
+  }
+
+  #raiseTerm(term: bigint): void {
+    this.#term = term;
+    this.#lastLeaderTerm = term;
+    this.#events.push({ type: 'leader', term });
+  }
+
+  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: string): void {
+    const previous = this.#leader;
+    const changed = !previous || !sameInstance(previous, leader) || term !== this.#lastLeaderTerm || this.#role !== 'follower';
+    this.#leader = leader;
+    this.#leaderMetadata = metadata;
+    this.#leaderHeardAt = this.#now;
+    this.#lastLeader = leader;
+    this.#lastLeaderTerm = term;
+    if (term > this.#term) this.#term = term;
+    if (this.#role !== 'follower') {
+      this.#waitingOn.clear();
+      this.#clearRoleTimers();
+      this.#transition('follower', reason);
+    }
+    this.#timers.set('leader-timeout', this.#now + this.#options.misses * this.#options.heartbeatMs);
+    if (changed) {
+      this.#events.push({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
+    }
+  }
+
+  #suspectLeader(): void {
+    if (this.#leader) this.#membership.forget(this.#leader);
+    this.#leader = undefined;
+    this.#leaderMetadata = undefined;
+    // A higher node is already electing: wait for its COORDINATOR instead of speaking.
+    if (this.#now - this.#higherActivityAt < this.#options.coordinatorWaitMs) {
+      this.#enterWaiting('leader-timeout', this.#higherActivityAt);
+      return;
+    }
+    this.#beginCandidacy('leader-timeout', this.#skewMs());
+  }
+
+  #transition(to: Role, reason: string): void {
+    const from = this.#role;
+    this.#role = to;
+    this.#events.push({ type: 'state', from, to, reason, term: this.#term });
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  #noteHigherActivity(from: NodeIdentity): void {
+    this.#higherActivityAt = this.#now;
+    this.#waitingOn.set(nodeKey(from), from);
+    if (this.#role === 'waiting') this.#enterWaiting('higher-node-electing'); // extends the wait
+  }
+
+  #learnTerm(term: bigint): void {
+    if (term > this.#term) this.#term = term;
+  }
+
+  /** Fencing: a new leader needs a term above the last one we followed (same instance: not below). */
+  #acceptableTerm(from: NodeIdentity, term: bigint): boolean {
+    if (this.#go) return true;
+    if (this.#lastLeader && sameInstance(this.#lastLeader, from)) return term >= this.#lastLeaderTerm;
+    return term > this.#lastLeaderTerm;
+  }
+
+  #leaderIsFresh(): boolean {
+    return this.#leader !== undefined &&
+      this.#now - this.#leaderHeardAt <= FRESH_LEADER_HEARTBEATS * this.#options.heartbeatMs;
+  }
+
+  /** rank × step plus jitter below half a step, so ranks never swap order. */
+  #skewMs(): number {
+    const { skewStepMs, maxSkewRank, random } = this.#options;
+    const rank = this.#membership.rankOf(this.#self, maxSkewRank);
+    return rank * skewStepMs + random() * (skewStepMs / 2);
+  }
+
+  #answerAsLeader(): void {
+    const earliest = this.#lastCoordinatorSentAt + this.#answerWindowMs;
+    if (this.#now >= earliest) {
+      this.#sendCoordinator();
+    } else {
+      const heartbeat = this.#timers.get('heartbeat');
+      if (heartbeat === undefined || heartbeat > earliest) this.#timers.set('heartbeat', earliest);
+    }
+  }
+
+  #sendCoordinator(): void {
+    this.#lastCoordinatorSentAt = this.#now;
+    this.#send('coordinator');
+    this.#timers.set('heartbeat', this.#now + this.#options.heartbeatMs);
+  }
+
+  /** One OK per answer window: a later OK is deferred to the window's end, never dropped. */
+  #sendOk(): void {
+    if (this.#timers.has('send-ok')) return;
+    const earliest = this.#lastOkSentAt + this.#answerWindowMs;
+    if (this.#now >= earliest) {
+      this.#lastOkSentAt = this.#now;
+      this.#send('ok');
+    } else {
+      this.#timers.set('send-ok', earliest);
+    }
+  }
+
+  #reportConflict(other: NodeIdentity): void {
+    this.#counters.conflicts++;
+    if (this.#reportedConflicts.has(other.nonce) || this.#reportedConflicts.size >= 64) return;
+    this.#reportedConflicts.add(other.nonce);
+    this.#events.push({
+      type: 'conflict',
+      other,
+      reason: `another node runs with the same id ${other.id} and address ${other.address}`,
+    });
+  }
+
+  #send(type: MessageType): void {
+    this.#seq += 1n;
+    const metadata = type === 'coordinator' && this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
+    this.#messages.push({
+      type,
+      term: this.#go ? 0n : this.#term,
+      from: this.#self,
+      seq: this.#seq,
+      flags: 0,
+      ...(metadata !== undefined && { metadata }),
+    });
+    this.#counters.messagesSent++;
+  }
+
+  #enter(now: number): void {
+    if (typeof now !== 'number') throw new TypeError(`now must be a number of milliseconds, got ${typeof now}`);
+    if (!Number.isFinite(now)) throw new RangeError(`now must be finite, got ${now}`);
+    // Time never goes backwards inside the core: an earlier clock reading counts as the last one.
+    if (now > this.#now) this.#now = now;
+  }
+
+  #flush(): Ready {
+    if (this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY;
+    const ready: Ready = { messages: this.#messages, events: this.#events };
+    this.#messages = [];
+    this.#events = [];
+    return ready;
+  }
+}
+
+function checkMessage(message: Message): void {
+  if (typeof message !== 'object' || message === null) throw new TypeError('message must be an object');
+  if (!MESSAGE_TYPES.has(message.type)) throw new TypeError(`message.type must be one of election, ok, coordinator, resign, got ${String(message.type)}`);
+  if (typeof message.term !== 'bigint') throw new TypeError('message.term must be a bigint');
+  const from = message.from as NodeIdentity | undefined;
+  if (typeof from !== 'object' || from === null || typeof from.id !== 'bigint' ||
+      typeof from.address !== 'string' || typeof from.nonce !== 'bigint') {
+    throw new TypeError('message.from must be { id: bigint, address: string, nonce: bigint }');
+  }
+}

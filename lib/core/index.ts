@@ -1,0 +1,14 @@
+// The pure election core: no I/O, no clock, no ambient randomness.
+export * from './types';
+export { Election, type ElectionCounters } from './election';
+export {
+  resolveElectionOptions,
+  GO_ELECTION_MS,
+  GO_FOLLOWER_TIMEOUT_MS,
+  MAX_SKEW_RANK,
+  type ElectionMode,
+  type ElectionOptions,
+  type ResolvedElectionOptions,
+} from './options';
+export { comparePriority, addressBytes, sameNode, sameInstance } from './priority';
+export { seededRandom } from './random';

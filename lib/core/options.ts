@@ -1,0 +1,153 @@
+// Election options: defaults derived from the heartbeat, and validation that rejects timer
+// combinations that cannot work (see the design note in election.ts for why each bound exists).
+import { addressBytes } from './priority';
+import { seededRandom } from './random';
+import { MAX_METADATA_BYTES, type NodeIdentity } from './types';
+
+export type ElectionMode = 'v1' | 'go';
+
+export interface ElectionOptions {
+  /** Own identity (id, unicast address, per-start nonce). */
+  self: NodeIdentity;
+  /** Leader's COORDINATOR (heartbeat) period in ms. Default 100 (v1), 250 (go). */
+  heartbeatMs?: number;
+  /** Heartbeat periods without COORDINATOR before a follower suspects the leader. Default 3. */
+  misses?: number;
+  /** How long a candidate waits for OK before it declares itself leader. Default 2 × heartbeat. */
+  okWaitMs?: number;
+  /** After OK from a higher node, how long to wait for COORDINATOR before restarting. */
+  coordinatorWaitMs?: number;
+  /** A higher node that joins takes over a sitting lower leader. Default true. */
+  preempt?: boolean;
+  /** 'go' interoperates with the Go library: no terms, no RESIGN, Go-safe timers. Default 'v1'. */
+  mode?: ElectionMode;
+  /** Sent in COORDINATOR (v1 only), at most MAX_METADATA_BYTES. */
+  metadata?: Uint8Array;
+  /** [0, 1) source; default: a PRNG seeded from the identity (the core never uses Math.random). */
+  random?: () => number;
+  /** Skew per rank: a node with k known higher live nodes waits about k × this. Default heartbeat / 5. */
+  skewStepMs?: number;
+}
+
+export interface ResolvedElectionOptions {
+  readonly self: NodeIdentity;
+  readonly heartbeatMs: number;
+  readonly misses: number;
+  readonly okWaitMs: number;
+  readonly coordinatorWaitMs: number;
+  readonly preempt: boolean;
+  readonly mode: ElectionMode;
+  /** Empty when none. */
+  readonly metadata: Uint8Array;
+  readonly random: () => number;
+  readonly skewStepMs: number;
+  /** Ranks beyond this share the last skew slot, so the worst skew is bounded. */
+  readonly maxSkewRank: number;
+  /** Minimum gap between two ELECTION sends (Go nodes restart a 2 s election on each one). */
+  readonly minElectionGapMs: number;
+  /** Quiet listening before the first ELECTION (go mode: do not make a sitting Go leader flap). */
+  readonly startListenMs: number;
+}
+
+/** A Go node re-runs its 2 s election on every ELECTION from a lower node. */
+export const GO_ELECTION_MS = 2000;
+/** A Go follower gives up on a leader 500 ms after its last COORDINATOR. */
+export const GO_FOLLOWER_TIMEOUT_MS = 500;
+export const MAX_SKEW_RANK = 10;
+const MAX_HEARTBEAT_MS = 60_000;
+const MAX_WAIT_MS = 600_000;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+const KNOWN_OPTIONS = new Set([
+  'self', 'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs',
+]);
+
+function checkUint64(value: unknown, name: string): bigint {
+  if (typeof value !== 'bigint') throw new TypeError(`${name} must be a bigint, got ${typeof value}`);
+  if (value < 0n || value > UINT64_MAX) throw new RangeError(`${name} must be in 0..2^64-1, got ${value}`);
+  return value;
+}
+
+function checkMs(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${typeof value}`);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be a finite number in ${min}..${max} ms, got ${value}`);
+  }
+  return value;
+}
+
+function checkIdentity(value: unknown): NodeIdentity {
+  if (typeof value !== 'object' || value === null) throw new TypeError('self must be an object { id, address, nonce }');
+  const { id, address, nonce } = value as Record<string, unknown>;
+  checkUint64(id, 'self.id');
+  checkUint64(nonce, 'self.nonce');
+  if (typeof address !== 'string') throw new TypeError(`self.address must be a string, got ${typeof address}`);
+  addressBytes(address); // throws a TypeError naming the bad address
+  return { id: id as bigint, address, nonce: nonce as bigint };
+}
+
+/** Fills in defaults and validates; throws TypeError/RangeError with the offending option named. */
+export function resolveElectionOptions(options: ElectionOptions): ResolvedElectionOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('election options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown election option ${JSON.stringify(key)}`);
+  }
+  const self = checkIdentity(options.self);
+  const mode = options.mode ?? 'v1';
+  if (mode !== 'v1' && mode !== 'go') throw new TypeError(`mode must be 'v1' or 'go', got ${JSON.stringify(mode)}`);
+  const go = mode === 'go';
+
+  const heartbeatMs = checkMs(options.heartbeatMs ?? (go ? 250 : 100), 'heartbeatMs', 1, MAX_HEARTBEAT_MS);
+  const misses = options.misses ?? 3;
+  if (typeof misses !== 'number') throw new TypeError(`misses must be a number, got ${typeof misses}`);
+  if (!Number.isInteger(misses) || misses < 1 || misses > 100) {
+    throw new RangeError(`misses must be an integer in 1..100, got ${misses}`);
+  }
+  const preempt = options.preempt ?? true;
+  if (typeof preempt !== 'boolean') throw new TypeError(`preempt must be a boolean, got ${typeof preempt}`);
+
+  const okWaitMs = checkMs(options.okWaitMs ?? 2 * heartbeatMs, 'okWaitMs', 1, MAX_WAIT_MS);
+  if (!preempt && okWaitMs < heartbeatMs) {
+    // Without preemption a joiner must hear a sitting leader before it may claim: one full period.
+    throw new RangeError(`okWaitMs (${okWaitMs}) must be at least heartbeatMs (${heartbeatMs}) when preempt is false`);
+  }
+  const coordinatorWaitMs = checkMs(
+    options.coordinatorWaitMs ?? (go ? GO_ELECTION_MS + 2 * heartbeatMs : 5 * heartbeatMs),
+    'coordinatorWaitMs', 1, MAX_WAIT_MS,
+  );
+  if (coordinatorWaitMs <= heartbeatMs) {
+    throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be longer than heartbeatMs (${heartbeatMs})`);
+  }
+  if (coordinatorWaitMs < okWaitMs) {
+    throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be at least okWaitMs (${okWaitMs}): a higher node needs its own okWait to win`);
+  }
+  const skewStepMs = checkMs(options.skewStepMs ?? heartbeatMs / 5, 'skewStepMs', 0, MAX_HEARTBEAT_MS);
+
+  let metadata = new Uint8Array(0);
+  if (options.metadata !== undefined) {
+    if (!(options.metadata instanceof Uint8Array)) throw new TypeError('metadata must be a Uint8Array');
+    if (options.metadata.length > MAX_METADATA_BYTES) {
+      throw new RangeError(`metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${options.metadata.length}`);
+    }
+    metadata = Uint8Array.from(options.metadata); // own copy: callers may reuse their buffer
+  }
+  const random = options.random ?? seededRandom(self.nonce ^ self.id);
+  if (typeof random !== 'function') throw new TypeError('random must be a function returning numbers in [0, 1)');
+
+  if (go) {
+    if (heartbeatMs > GO_FOLLOWER_TIMEOUT_MS / 2) {
+      throw new RangeError(`heartbeatMs (${heartbeatMs}) must be at most ${GO_FOLLOWER_TIMEOUT_MS / 2} in go mode: Go followers give up after ${GO_FOLLOWER_TIMEOUT_MS} ms`);
+    }
+    if (coordinatorWaitMs < GO_ELECTION_MS + heartbeatMs) {
+      throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be at least ${GO_ELECTION_MS} + heartbeatMs in go mode: a higher Go node takes ${GO_ELECTION_MS} ms to announce`);
+    }
+    if (metadata.length > 0) throw new RangeError('metadata is not supported in go mode (the Go wire format has no room for it)');
+  }
+
+  return {
+    self, heartbeatMs, misses, okWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
+    maxSkewRank: MAX_SKEW_RANK,
+    minElectionGapMs: go ? GO_ELECTION_MS : 0,
+    startListenMs: go ? 2 * heartbeatMs : 0,
+  };
+}

@@ -247,9 +247,12 @@ void UdpSocket::Bind(const Napi::CallbackInfo& info) {
   if (!ParseAddress(family_, address, static_cast<uint16_t>(port), 0, &addr, &len)) {
     throw Napi::TypeError::New(env, "bind address is not a numeric address of the socket's family");
   }
-  // Several participants on one host share the group port.
+  // Several participants on one host share the group port. On Linux SO_REUSEADDR is enough
+  // for that, and SO_REUSEPORT is harmful: UDP early demux then hands a multicast datagram
+  // arriving from a NIC to one socket of the reuseport group, ignoring which sockets joined
+  // the group on that NIC (seen on 6.18). BSD and macOS need SO_REUSEPORT to share the port.
   SetIntOption(env, fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
-#ifdef SO_REUSEPORT
+#if defined(SO_REUSEPORT) && !defined(__linux__)
   SetIntOption(env, fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
 #endif
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {

@@ -48,6 +48,11 @@ export interface MulticastSocketStats {
   /** Sends that threw. */
   sendErrors: number;
   receiveErrors: number;
+  /**
+   * Group datagrams dropped because they arrived on an interface this socket did not join the
+   * group on. Linux does this filtering for IPv4 (IP_MULTICAST_ALL off) but not for IPv6.
+   */
+  otherInterface: number;
 }
 
 export interface MulticastSocketEvents {
@@ -70,7 +75,10 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     sendWouldBlock: 0,
     sendErrors: 0,
     receiveErrors: 0,
+    otherInterface: 0,
   };
+  /** `${group}%${interfaceIndex}` for every join, to filter what the kernel lets through. */
+  readonly #memberships = new Set<string>();
 
   constructor(options: MulticastSocketOptions) {
     super();
@@ -88,6 +96,10 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     this.family = options.family;
     const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize);
     native.onmessage = (data, address, port, interfaceIndex, destination, truncated, hopLimit) => {
+      if (isGroupAddress(destination) && !this.#memberships.has(`${destination}%${interfaceIndex}`)) {
+        this.#stats.otherInterface++;
+        return;
+      }
       this.#stats.received++;
       if (truncated) this.#stats.truncated++;
       this.emit('message', { data, address, port, interfaceIndex, destination, truncated, hopLimit });
@@ -115,13 +127,16 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const address = parseGroup(group, this.family);
     const resolved = resolveInterface(iface, this.family);
     native.join(address, resolved.index);
+    this.#memberships.add(`${address}%${resolved.index}`);
     return resolved;
   }
 
   leave(group: string, iface: string | number): void {
     const native = this.#open();
     const address = parseGroup(group, this.family);
-    native.leave(address, resolveInterface(iface, this.family).index);
+    const index = resolveInterface(iface, this.family).index;
+    native.leave(address, index);
+    this.#memberships.delete(`${address}%${index}`);
   }
 
   /** Sends multicast out of exactly this interface, whatever the routing table says. */
@@ -226,4 +241,13 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     if (this.#native === undefined) throw codedError('ERR_MULTIBULLY_SOCKET_CLOSED', 'socket is closed');
     return this.#native;
   }
+}
+
+/** Cheap per-datagram check on the kernel's canonical text form of the destination. */
+function isGroupAddress(destination: string): boolean {
+  if (destination.startsWith('ff')) return true;
+  const dot = destination.indexOf('.');
+  if (dot < 0) return false;
+  const first = Number(destination.slice(0, dot));
+  return first >= 224 && first <= 239;
 }

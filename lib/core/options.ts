@@ -13,7 +13,7 @@ export interface ElectionOptions {
   heartbeatMs?: number;
   /** Heartbeat periods without COORDINATOR before a follower suspects the leader. Default 3. */
   misses?: number;
-  /** How long a candidate waits for OK before it declares itself leader. Default 2 × heartbeat. */
+  /** How long a candidate waits for OK before it declares itself leader. Default heartbeat (go: 2 × heartbeat). */
   okWaitMs?: number;
   /** After OK from a higher node, how long to wait for COORDINATOR before restarting. */
   coordinatorWaitMs?: number;
@@ -106,7 +106,9 @@ export function resolveElectionOptions(options: ElectionOptions): ResolvedElecti
   const preempt = options.preempt ?? true;
   if (typeof preempt !== 'boolean') throw new TypeError(`preempt must be a boolean, got ${typeof preempt}`);
 
-  const okWaitMs = checkMs(options.okWaitMs ?? 2 * heartbeatMs, 'okWaitMs', 1, MAX_WAIT_MS);
+  // OK answers come back within a round trip plus the answer window (a quarter heartbeat), so one
+  // heartbeat is ample on a LAN and also lets a joiner hear a sitting leader's regular heartbeat.
+  const okWaitMs = checkMs(options.okWaitMs ?? (go ? 2 : 1) * heartbeatMs, 'okWaitMs', 1, MAX_WAIT_MS);
   if (!preempt && okWaitMs < heartbeatMs) {
     // Without preemption a joiner must hear a sitting leader before it may claim: one full period.
     throw new RangeError(`okWaitMs (${okWaitMs}) must be at least heartbeatMs (${heartbeatMs}) when preempt is false`);

@@ -105,6 +105,22 @@ describe('MulticastSocket lifetime', () => {
   });
 });
 
+describe('event loop reference', () => {
+  const script = (unref: boolean): string =>
+    `const { MulticastSocket } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'socket'))});
+     const s = new MulticastSocket({ family: 4 }); s.bind(0); ${unref ? 's.unref();' : ''}`;
+
+  it('a bound socket keeps the process alive; after unref() it exits', async () => {
+    const unrefd = await run(process.execPath, ['-e', script(true)], { timeout: 10_000 });
+    expect(unrefd.stderr).toBe('');
+    const kept = await run(process.execPath, ['-e', script(false)], { timeout: 1_000 }).then(
+      () => 'exited',
+      (error: { killed?: boolean }) => (error.killed ? 'still running' : 'failed'),
+    );
+    expect(kept).toBe('still running');
+  });
+});
+
 describe('listener exceptions', () => {
   it('surface as uncaughtException, which a handler can catch', async () => {
     const result = await runFixture('socket-throwing-listener.cjs', ['handled', String(randomGroupAndPort().port)]);

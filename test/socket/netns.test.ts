@@ -137,6 +137,18 @@ describe.skipIf(!support.ok)('MulticastSocket on a namespace LAN', () => {
     expect(stats.received).toBe(1);
   });
 
+  it('IPv6: unicast to a link-local address with a %zone leaves through that NIC', async () => {
+    const p = port();
+    await h0.call('open', { id: 'll', family: 6, port: p });
+    const linkLocal = (await h0.call<Array<{ name: string; addresses: Array<{ address: string }> }>>('interfaces'))
+      .find((i) => i.name === 'eth1')!
+      .addresses.find((a) => a.address.startsWith('fe80'))!.address;
+    await h2.call('open', { id: 'llTx', family: 6, port: 0 });
+    await h2.call('send', { id: 'llTx', address: `${linkLocal}%eth1`, port: p, data: 'zoned' });
+    const d = await h0.waitFor('ll', (m) => m.data === 'zoned', 'zoned unicast');
+    expect(d).toMatchObject({ destination: linkLocal, interfaceIndex: await h0.interfaceIndex('eth1') });
+  });
+
   it('IPv6: resolveInterface prefers the ULA address and gives the index as scope id', async () => {
     const resolved = await h0.call<Record<string, unknown>>('resolve', { spec: 'eth0', family: 6 });
     expect(resolved).toMatchObject({

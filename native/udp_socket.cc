@@ -169,6 +169,8 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
   }
   family_ = family == 4 ? AF_INET : AF_INET6;
   receive_buffer_.resize(max_size);
+  // Made before the fd so that nothing below can leak if this throws.
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "MulticastSocket", info.This().As<Napi::Object>());
 
   int type = SOCK_DGRAM;
 #ifdef SOCK_NONBLOCK
@@ -217,7 +219,6 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
     native_ = nullptr;
     throw;
   }
-  async_context_ = std::make_unique<Napi::AsyncContext>(env, "MulticastSocket", info.This().As<Napi::Object>());
 }
 
 UdpSocket::~UdpSocket() {

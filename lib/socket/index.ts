@@ -4,5 +4,5 @@ export type { Datagram, MulticastSocketEvents, MulticastSocketOptions, Multicast
 export { listInterfaces, resolveInterface, findInterface } from './interfaces';
 export type { InterfaceAddress, InterfaceFlags, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
 export { MAX_PAYLOAD_BYTES, isMulticast } from './validate';
-export type { Family } from './validate';
+export type { Family as IpFamily } from './validate';
 export type { SocketErrorCode } from './errors';

@@ -1,4 +1,8 @@
 #ifndef _WIN32
+// macOS hides the RFC 3542 names (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT) without this.
+#if defined(__APPLE__) && !defined(__APPLE_USE_RFC_3542)
+#define __APPLE_USE_RFC_3542
+#endif
 #include "udp_socket.h"
 
 #include <fcntl.h>

@@ -20,7 +20,7 @@ interface Reply {
   seq?: number;
   ok?: boolean;
   result?: unknown;
-  error?: { code?: string; message: string };
+  error?: { code?: string; errno?: number; syscall?: string; message: string };
   event?: string;
 }
 
@@ -64,7 +64,7 @@ export class Agent {
         clearTimeout(timer);
         this.#pending.delete(seq);
         if (reply.ok) resolve(reply.result as T);
-        else reject(Object.assign(new Error(reply.error?.message ?? 'agent error'), { code: reply.error?.code }));
+        else reject(Object.assign(new Error(reply.error?.message ?? 'agent error'), reply.error));
       });
       this.#child.stdin!.write(JSON.stringify({ seq, op, ...args }) + '\n');
     });

@@ -1,5 +1,6 @@
 // The socket on a real (namespace) LAN: exact NIC for receive and send, loopback, TTL, IPv6.
 // h0 and h2 have eth0 on LAN A and eth1 on LAN B; h1 is on LAN A only.
+import * as os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLan, lanSupport, type Lan } from '../lan';
 import { Agent, settle } from './agent';
@@ -162,6 +163,17 @@ describe.skipIf(!support.ok)('MulticastSocket on a namespace LAN', () => {
     expect(linkLocal).toBeDefined();
     const byLinkLocal = await h0.call<Record<string, unknown>>('resolve', { spec: linkLocal!.address, family: 6 });
     expect(byLinkLocal).toMatchObject({ name: 'eth0', address: linkLocal!.address });
+  });
+
+  it('a failed send throws a system error with code/errno/syscall and is counted', async () => {
+    // The host namespace has no default route: 10.99.0.1 is unreachable, nothing is sent.
+    await h1.call('open', { id: 'unroutable', family: 4, port: 0 });
+    await expect(h1.call('send', { id: 'unroutable', address: '10.99.0.1', port: 9, data: 'x' })).rejects.toMatchObject({
+      code: 'ENETUNREACH',
+      errno: -os.constants.errno.ENETUNREACH,
+      syscall: 'sendto',
+    });
+    expect(await h1.call('stats', { id: 'unroutable' })).toMatchObject({ sent: 0, sendErrors: 1 });
   });
 
   it('refuses an interface without an address of the family, naming it', async () => {

@@ -1,0 +1,69 @@
+// Rules: no stall after OK; no election storm (one round in flight, one OK answers all).
+import { describe, expect, it } from 'vitest';
+import { eventsOf, makeElection, msg, node, runUntil, types } from './harness';
+
+describe('no stall', () => {
+  it('after OK from a higher node, waits coordinatorWaitMs for COORDINATOR, then restarts the election', () => {
+    const candidate = makeElection(node(3));
+    candidate.start(0);
+    const waiting = candidate.receive(msg('ok', node(8)), 10);
+    expect(candidate.role).toBe('waiting');
+    expect(eventsOf(waiting, 'state')[0]).toMatchObject({ from: 'candidate', to: 'waiting', reason: 'ok-from-higher-node' });
+    const { coordinatorWaitMs } = candidate.options;
+    expect(candidate.nextDeadline()).toBe(10 + coordinatorWaitMs);
+    // Nothing happens before the deadline …
+    expect(runUntil(candidate, 10 + coordinatorWaitMs - 1).messages).toEqual([]);
+    expect(candidate.role).toBe('waiting');
+    // … then it restarts: the node that promised to lead is forgotten, so it speaks without skew.
+    const restart = runUntil(candidate, 10 + coordinatorWaitMs + candidate.options.skewStepMs);
+    expect(eventsOf(restart, 'state')[0]).toMatchObject({ from: 'waiting', to: 'candidate', reason: 'coordinator-timeout' });
+    expect(types(restart)).toEqual(['election']);
+    // And with nobody answering this time, it leads.
+    runUntil(candidate, 10 + coordinatorWaitMs + 500);
+    expect(candidate.role).toBe('leader');
+    expect(candidate.counters.elections).toBe(2);
+  });
+
+  it('a COORDINATOR from the higher node ends the wait', () => {
+    const candidate = makeElection(node(3));
+    candidate.start(0);
+    candidate.receive(msg('ok', node(8)), 10);
+    candidate.receive(msg('coordinator', node(8), 1n), 50);
+    expect(candidate.role).toBe('follower');
+    expect(candidate.leader).toEqual(node(8));
+  });
+});
+
+describe('no election storm', () => {
+  it('at most one election round in flight: more ELECTIONs from lower nodes do not start another', () => {
+    const candidate = makeElection(node(9));
+    expect(types(candidate.start(0))).toEqual(['election']);
+    const sent: string[] = [];
+    for (let i = 1; i <= 8; i++) sent.push(...types(candidate.receive(msg('election', node(i)), 1 + i)));
+    expect(sent.filter((t) => t === 'election')).toEqual([]);
+    expect(candidate.counters.elections).toBe(1);
+  });
+
+  it('one multicast OK answers every lower node: a burst of lower ELECTIONs gets one OK now and at most one deferred', () => {
+    const candidate = makeElection(node(9));
+    candidate.start(0);
+    let oks = 0;
+    for (let i = 1; i <= 8; i++) oks += types(candidate.receive(msg('election', node(i)), 1 + i)).length;
+    expect(oks).toBe(1);
+    // ELECTIONs that arrived after the first OK get one more OK at the end of the answer window (25 ms).
+    const deferred = runUntil(candidate, 30);
+    expect(types(deferred)).toEqual(['ok']);
+    // A lone ELECTION later is answered at once again.
+    expect(types(candidate.receive(msg('election', node(2)), 60))).toEqual(['ok']);
+  });
+
+  it('a candidate that hears ELECTION from a higher node stops its round and waits (an implicit OK)', () => {
+    const candidate = makeElection(node(3));
+    candidate.start(0);
+    const ready = candidate.receive(msg('election', node(8)), 5);
+    expect(types(ready)).toEqual([]);
+    expect(candidate.role).toBe('waiting');
+    runUntil(candidate, 5 + candidate.options.okWaitMs * 2);
+    expect(candidate.role).toBe('waiting'); // did not claim while a higher node is electing
+  });
+});

@@ -97,19 +97,20 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
-  it('a restarted higher node follows the sitting leader with --no-preempt', async () => {
+  it('with --no-preempt a higher node that joins follows the sitting leader', async () => {
     const port = testPort();
-    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port, ['--no-preempt']));
+    const nodes = lan.hosts.slice(0, 2).map((host, i) => start(host, i + 1, port, ['--no-preempt']));
     try {
-      await waitForAgreement(nodes, '3', CONVERGE_MS);
-      nodes[2]!.kill('SIGKILL');
-      await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
-      nodes[2] = start(lan.hosts[2]!, 3, port, ['--no-preempt']);
+      await waitForAgreement(nodes, '2', CONVERGE_MS);
+      nodes.push(start(lan.hosts[2]!, 3, port, ['--no-preempt']));
       await waitForAgreement(nodes, '2', CONVERGE_MS);
       // Stays that way for several heartbeats: no takeover.
       await sleep(10 * HEARTBEAT_MS);
       expect(nodes.map((node) => node.leaderId)).toEqual(['2', '2', '2']);
       expect(nodes[2]!.events.some((e) => e.event === 'leader')).toBe(false);
+      // The leader goes away: now the higher node takes over.
+      nodes[1]!.kill('SIGKILL');
+      await waitForAgreement([nodes[0]!, nodes[2]!], '3', CONVERGE_MS);
     } finally {
       await stopAll(nodes);
     }
@@ -135,19 +136,34 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
-  it('--wire go follows a Go node and sends packets in the Go format', async () => {
+  it('--wire go follows a Go node, then elects among itself in the Go format when it falls silent', async () => {
     const port = testPort();
     const goHost = lan.hosts[0]!;
-    const goNode = goHost.spawnNode(resolve(__dirname, 'fixtures/go-node.cjs'), [GROUP, String(port), goHost.eth0.ipv4, '900', '20']);
+    const heartbeatSeconds = 4;
+    const goNode = goHost.spawnNode(resolve(__dirname, 'fixtures/go-node.cjs'), [GROUP, String(port), goHost.eth0.ipv4, '900', String(heartbeatSeconds), '30']);
     const heard = collectLines(goNode);
-    const nodes = [start(lan.hosts[1]!, 5, port, ['--wire', 'go']), start(lan.hosts[2]!, 7, port, ['--wire', 'go'])];
+    // Go-mode nodes use the Go library's timers (no --heartbeat).
+    const goArgs = (id: number): string[] => ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', String(id), '--wire', 'go'];
+    const nodes = [CliNode.onHost(lan.hosts[1]!, goArgs(5)), CliNode.onHost(lan.hosts[2]!, goArgs(7))];
+    running.push(...nodes);
     try {
       await waitForAgreement(nodes, '900', CONVERGE_MS);
       expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '900', address: goHost.eth0.ipv4 });
-      // The CLI nodes' own packets, as the Go node heard them.
-      const goFormat = new RegExp(`^[012]\\|${lan.hosts[1]!.eth0.ipv4.replace(/\./g, '\\.')}\\|5\\|#+$`);
-      const line = await heard.waitFor((l) => goFormat.test((JSON.parse(l) as { text: string }).text), 5_000);
-      expect((JSON.parse(line) as { length: number }).length).toBe(128);
+      // The Go node falls silent: the CLI nodes elect 7 and announce it in the Go format.
+      await waitForAgreement(nodes, '7', heartbeatSeconds * 1000 + CONVERGE_MS);
+      expect(nodes[0]!.lastTransition()!.term).toBe(0);
+      const coordinator = `2|${lan.hosts[2]!.eth0.ipv4}|7|`;
+      const line = await heard.waitFor((l) => (JSON.parse(l) as { text: string }).text.startsWith(coordinator), 5_000);
+      const packet = JSON.parse(line) as { length: number; text: string };
+      expect(packet.length).toBe(128);
+      expect(packet.text).toBe(coordinator.padEnd(128, '#'));
+      // Every packet the CLI nodes sent is a well-formed Go packet.
+      const goPacket = /^[012]\|10\.77\.1\.[0-9]+\|(5|7)\|#+$/;
+      for (const l of heard.lines) {
+        const p = JSON.parse(l) as { length: number; text: string };
+        expect(p.length).toBe(128);
+        expect(p.text).toMatch(goPacket);
+      }
     } finally {
       goNode.kill('SIGKILL');
       await stopAll(nodes);

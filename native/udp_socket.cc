@@ -582,9 +582,14 @@ void UdpSocket::DrainReadable(int status) {
         destination = FormatAddress(AF_INET, &info.ipi_addr);
       }
 #endif
-#ifdef IP_TTL
+#if defined(__linux__)
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
         std::memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
+      }
+#elif defined(IP_RECVTTL)
+      // BSD and macOS report the TTL as one byte under the option's own name.
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVTTL) {
+        hop_limit = *reinterpret_cast<const unsigned char*>(CMSG_DATA(c));
       }
 #endif
       if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { nativeBinding } from './binding';
 import { codedError, rangeError, typeError } from './errors';
 import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
-import { assertFamily, canonicalAddress, describe, type Family } from './validate';
+import { assertFamily, canonicalAddress, describeValue, type Family } from './validate';
 
 /** Every interface of this host (network namespace), ordered by index. */
 export function listInterfaces(): NetworkInterfaceInfo[] {
@@ -35,7 +35,7 @@ export function findInterface(spec: string | number, interfaces = listInterfaces
   } else {
     throw typeError(
       'ERR_MULTIBULLY_INVALID_ARGUMENT',
-      `interface must be a name, an index or a local address, got ${describe(spec)}`,
+      `interface must be a name, an index or a local address, got ${describeValue(spec)}`,
     );
   }
   if (!found) {

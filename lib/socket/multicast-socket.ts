@@ -10,7 +10,7 @@ import {
   assertPayload,
   assertPort,
   assertTTL,
-  describe,
+  describeValue,
   needsScope,
   parseAddress,
   parseGroup,
@@ -83,14 +83,14 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   constructor(options: MulticastSocketOptions) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `options must be an object, got ${describe(options)}`);
+      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `options must be an object, got ${describeValue(options)}`);
     }
     assertFamily(options.family);
     const maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
     if (!Number.isInteger(maxDatagramSize) || maxDatagramSize < 1 || maxDatagramSize > 65_536) {
       throw rangeError(
         'ERR_MULTIBULLY_INVALID_ARGUMENT',
-        `maxDatagramSize must be an integer 1..65536, got ${describe(options.maxDatagramSize)}`,
+        `maxDatagramSize must be an integer 1..65536, got ${describeValue(options.maxDatagramSize)}`,
       );
     }
     this.family = options.family;
@@ -174,7 +174,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   bindToDevice(name: string): void {
     const native = this.#open();
     if (typeof name !== 'string' || name === '') {
-      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `device name must be a non-empty string, got ${describe(name)}`);
+      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `device name must be a non-empty string, got ${describeValue(name)}`);
     }
     native.bindToDevice(findInterface(name).name);
   }

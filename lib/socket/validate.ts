@@ -9,7 +9,7 @@ export const MAX_PAYLOAD_BYTES: Readonly<Record<Family, number>> = { 4: 65_507, 
 
 export function assertFamily(family: unknown): asserts family is Family {
   if (family !== 4 && family !== 6) {
-    throw rangeError('ERR_MULTIBULLY_INVALID_FAMILY', `family must be 4 or 6, got ${describe(family)}`);
+    throw rangeError('ERR_MULTIBULLY_INVALID_FAMILY', `family must be 4 or 6, got ${describeValue(family)}`);
   }
 }
 
@@ -23,7 +23,7 @@ export interface ParsedAddress {
 /** A numeric address of the given family, optionally with an IPv6 `%zone`. */
 export function parseAddress(value: unknown, family: Family, what: string): ParsedAddress {
   if (typeof value !== 'string') {
-    throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `${what} must be a string, got ${describe(value)}`);
+    throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `${what} must be a string, got ${describeValue(value)}`);
   }
   const percent = family === 6 ? value.indexOf('%') : -1;
   const host = percent >= 0 ? value.slice(0, percent) : value;
@@ -73,25 +73,25 @@ export function parseGroup(value: unknown, family: Family): string {
 
 export function assertPort(port: unknown, min: 0 | 1, what: string): asserts port is number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < min || port > 65_535) {
-    throw rangeError('ERR_MULTIBULLY_INVALID_PORT', `${what} must be an integer ${min}..65535, got ${describe(port)}`);
+    throw rangeError('ERR_MULTIBULLY_INVALID_PORT', `${what} must be an integer ${min}..65535, got ${describeValue(port)}`);
   }
 }
 
 export function assertTTL(hops: unknown): asserts hops is number {
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > 255) {
-    throw rangeError('ERR_MULTIBULLY_INVALID_TTL', `ttl must be an integer 0..255, got ${describe(hops)}`);
+    throw rangeError('ERR_MULTIBULLY_INVALID_TTL', `ttl must be an integer 0..255, got ${describeValue(hops)}`);
   }
 }
 
 export function assertBoolean(value: unknown, what: string): asserts value is boolean {
   if (typeof value !== 'boolean') {
-    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `${what} must be a boolean, got ${describe(value)}`);
+    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `${what} must be a boolean, got ${describeValue(value)}`);
   }
 }
 
 export function assertPayload(data: unknown, family: Family): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array)) {
-    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `data must be a Uint8Array or Buffer, got ${describe(data)}`);
+    throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `data must be a Uint8Array or Buffer, got ${describeValue(data)}`);
   }
   const max = MAX_PAYLOAD_BYTES[family];
   if (data.byteLength > max) {
@@ -102,7 +102,7 @@ export function assertPayload(data: unknown, family: Family): asserts data is Ui
   }
 }
 
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);

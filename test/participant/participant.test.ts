@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Participant, type ParticipantOptions } from '../../lib/participant';
 import type { Logger } from '../../lib/participant/logger';
 import { MulticastSocket } from '../../lib/socket';
@@ -195,3 +197,12 @@ function openFds(): number {
 function totalDrops(node: Participant): number {
   return Object.values(node.counters.dropped).reduce((a, b) => a + b, 0);
 }
+
+describe('listener exceptions', () => {
+  it('are not swallowed: they surface as uncaught exceptions and the participant keeps running', () => {
+    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures/throwing-listener.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('\n')).toEqual(['uncaught: listener boom', 'state after: leader, thrown 1', 'stopped: stopped', '']);
+    expect(result.status).toBe(0);
+  });
+});

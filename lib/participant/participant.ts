@@ -161,11 +161,15 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     let ready: Ready = { messages: [], events: [] };
-    if (wasRunning) ready = this.#election.stop(performance.now());
-    this.#send(ready.messages);
-    this.#socket?.close();
-    this.#socket = undefined;
-    this.#phase = 'stopped';
+    try {
+      if (wasRunning) ready = this.#election.stop(performance.now());
+      this.#send(ready.messages);
+    } finally {
+      // Whatever happened while resigning, the socket is released.
+      this.#socket?.close();
+      this.#socket = undefined;
+      this.#phase = 'stopped';
+    }
     this.#log.info({ id: this.#self.id }, 'participant stopped');
     this.#emitAll(ready.events);
   }

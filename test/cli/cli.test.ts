@@ -85,7 +85,8 @@ describe('multibully CLI', () => {
     const signalledAt = performance.timeOrigin + performance.now();
     high.kill('SIGTERM');
     expect(await high.exited).toEqual({ code: 0, signal: null });
-    expect(performance.timeOrigin + performance.now() - signalledAt).toBeLessThan(1_000);
+    // The CLI forces its exit at 900 ms; the slack absorbs a busy machine's scheduling.
+    expect(performance.timeOrigin + performance.now() - signalledAt).toBeLessThan(1_500);
     expect(high.events.at(-1)).toMatchObject({ event: 'stopped', id: '2', leader: null });
     await waitForAgreement([low], '1', 5_000);
     for (const event of [...low.events, ...high.events]) {

@@ -70,7 +70,8 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
       const exit = await nodes[2]!.exited;
       const exitedAt = now();
       expect(exit).toEqual({ code: 0, signal: null });
-      expect(exitedAt - stoppedAt).toBeLessThan(1_000);
+      // The CLI forces its exit at 900 ms; the slack absorbs a busy machine's scheduling.
+      expect(exitedAt - stoppedAt).toBeLessThan(1_500);
       expect(nodes[2]!.events.at(-1)).toMatchObject({ event: 'stopped', id: '3', leader: null });
       const agreedAt = await waitForAgreement(nodes.slice(0, 2), '2', RESIGN_BOUND_MS + 2_000);
       expect(agreedAt - stoppedAt).toBeLessThan(RESIGN_BOUND_MS);

@@ -208,6 +208,16 @@ export class Election {
   }
 
   #onElection(from: NodeIdentity, term: bigint, higher: boolean): void {
+    if (this.#role === 'leader' && this.#go && higher) {
+      // A Go node restarts its 2 s election on every COORDINATOR from a lower node, so answering
+      // would lock it out forever: yield as a Go leader does, and resume if it never announces.
+      this.#leader = undefined;
+      this.#leaderMetadata = undefined;
+      this.#higherActivityAt = this.#now;
+      this.#waitingOn.set(nodeKey(from), from);
+      this.#enterWaiting('higher-node-electing');
+      return;
+    }
     if (this.#role === 'leader') {
       // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
       if (!this.#go && term >= this.#term) this.#raiseTerm(term + 1n);
@@ -221,7 +231,9 @@ export class Election {
       if (this.#role === 'candidate') this.#enterWaiting('higher-node-electing');
       return;
     }
-    if (this.#role === 'follower' && this.#leaderIsFresh()) return; // our leader answers it
+    // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without it
+    // their 2 s election timer runs out and they claim.
+    if (this.#role === 'follower' && this.#leaderIsFresh() && !this.#go) return;
     this.#sendOk();
   }
 

@@ -64,6 +64,21 @@ describe('go-compatible mode', () => {
     expect(types(leader.receive(msg('election', goNode(3)), 1_100))).toEqual(['ok', 'coordinator']);
   });
 
+  it('a leader yields to ELECTION from a higher node (a Go node would restart its timer on each COORDINATOR)', () => {
+    const leader = makeElection(node(5), go);
+    leader.start(0);
+    runUntil(leader, 1_000);
+    expect(leader.role).toBe('leader');
+    const ready = leader.receive(msg('election', goNode(8)), 1_100);
+    expect(types(ready)).toEqual([]);
+    expect(leader.role).toBe('waiting');
+    // The higher node never announces: it resumes after coordinatorWait, and its next ELECTION
+    // respects the 2 s gap since its last one.
+    const resumed = runUntil(leader, 1_100 + leader.options.coordinatorWaitMs + 3_000);
+    expect(types(resumed)).toContain('election');
+    expect(leader.role).toBe('leader');
+  });
+
   it('recognises its own packets by (id, address), since Go packets carry no nonce', () => {
     const election = makeElection(node(9), go); // own nonce 9007 is not on the wire
     election.start(0);

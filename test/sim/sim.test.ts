@@ -9,6 +9,7 @@
 // A failure prints a one-line replay command: SEED=<seed> MAXN=<n> npx vitest run test/sim -t replay
 import { describe, expect, it } from 'vitest';
 import { measureFailover } from './failover';
+import { runInterop, type InteropResult } from './interop';
 import { generateSchedule, runSchedule, type ScheduleResult } from './schedule';
 
 const SOAK = process.env.SOAK === '1';
@@ -64,6 +65,21 @@ describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(batch.minimum);
   }, SOAK ? 700_000 : 60_000);
+
+  it('interoperates with the Go library model: mixed clusters converge on the highest node and stay', () => {
+    const budgetMs = SOAK ? 300_000 : 10_000;
+    const target = SOAK ? 20_000 : 400;
+    const started = Date.now();
+    const failures: InteropResult[] = [];
+    let ran = 0;
+    for (let seed = SOAK ? 100_000 : 1; ran < target && Date.now() - started < budgetMs && failures.length < 5; seed++, ran++) {
+      const result = runInterop(seed);
+      if (result.problems.length > 0) failures.push(result);
+    }
+    console.log(`interop: ${ran} mixed Go/go-mode clusters, ${failures.length} failing`);
+    expect(failures.map((f) => `seed ${f.seed} ${f.scenario} ${f.nodes.map((n) => `${n.id}${n.legacyGo ? 'G' : 'O'}`).join(' ')}: ${f.problems.join('; ')}`)).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(SOAK ? 1_000 : 60);
+  }, SOAK ? 400_000 : 60_000);
 
   it('messages per failover stay O(N): at most 3 × N for N = 10 and N = 100', () => {
     for (const nodes of [10, 100]) {

@@ -5,6 +5,7 @@
 import { Election, comparePriority, sameInstance, sameNode, seededRandom } from '../../lib/core';
 import type { ElectionOptions } from '../../lib/core';
 import type { CoreEvent, Message, MessageType, NodeIdentity, Ready } from '../../lib/core/types';
+import { GoLegacyNode } from './go-legacy-node';
 import { SimNetwork, type NetworkFaults } from './network';
 import { EventQueue } from './queue';
 
@@ -13,7 +14,12 @@ export type ElectionConfig = Omit<ElectionOptions, 'self' | 'random'>;
 export interface SimNodeSpec {
   readonly id: bigint;
   readonly address: string;
+  /** Run the model of the Go library instead of our core (interop runs, go mode). */
+  readonly legacyGo?: boolean;
 }
+
+/** What the simulator drives: our Election, or the Go model with the same shape. */
+type Core = Pick<Election, 'role' | 'leader' | 'term' | 'start' | 'receive' | 'tick' | 'nextDeadline' | 'stop'>;
 
 export interface SimulatorOptions {
   readonly seed: number;
@@ -29,7 +35,7 @@ export interface SimulatorOptions {
 interface SimNode {
   readonly index: number;
   readonly spec: SimNodeSpec;
-  election: Election | undefined;
+  election: Core | undefined;
   identity: NodeIdentity | undefined;
   /** The deadline the pending timer event was armed for, and its token (stale ones are skipped). */
   armedAt: number | undefined;
@@ -115,7 +121,9 @@ export class Simulator {
     const nonce = this.#options.config.mode === 'go' ? 0n : this.#nextNonce++;
     const identity: NodeIdentity = { id: node.spec.id, address: node.spec.address, nonce };
     const seed = Math.floor(this.random() * 2 ** 32);
-    node.election = new Election({ ...this.#options.config, self: identity, random: seededRandom(seed) });
+    node.election = node.spec.legacyGo
+      ? new GoLegacyNode(identity)
+      : new Election({ ...this.#options.config, self: identity, random: seededRandom(seed) });
     node.identity = identity;
     this.#instances.set(this.#instanceKey(identity), node);
     this.#diedAt.delete(this.#instanceKey(identity));

@@ -48,6 +48,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #timer: NodeJS.Timeout | undefined;
   #phase: Phase = 'new';
   #stopping: Promise<void> | undefined;
+  #sendFailing = false;
   readonly #onAbort = (): void => void this.stop();
 
   /** Validates every option and resolves the NIC; throws before anything is opened. */
@@ -241,11 +242,16 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       } catch (error) {
         // A down link or a missing route loses this packet; the election copes with loss.
         this.#counters.sendFailures++;
-        this.#log.warn({ err: error, type: message.type }, 'send failed');
+        // Warn once per outage, not on every heartbeat.
+        if (this.#sendFailing) this.#log.debug({ err: error, type: message.type }, 'send failed');
+        else this.#log.warn({ err: error, type: message.type }, 'send failed; further failures are logged at debug until a send succeeds');
+        this.#sendFailing = true;
         continue;
       }
       if (delivered) {
         this.#counters.sent++;
+        if (this.#sendFailing) this.#log.info({ type: message.type }, 'sending works again');
+        this.#sendFailing = false;
         this.#log.trace?.({ type: message.type, term: message.term }, 'sent');
       } else {
         this.#counters.sendFailures++;

@@ -137,6 +137,29 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
+  it('a leader whose link goes down keeps running, and after link up exactly one leader remains', async () => {
+    const port = testPort();
+    const hosts = lan.hosts.slice(0, 3);
+    const nodes = hosts.map((host, i) => start(host, i + 1, port));
+    try {
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      await hosts[2]!.linkDown('eth0');
+      await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
+      // Sends fail while the link is down; the process must survive them.
+      await sleep(5 * HEARTBEAT_MS);
+      expect(nodes[2]!.events.some((e) => e.event === 'stopped')).toBe(false);
+      expect(nodes[2]!.stderr.match(/send failed/g)).toHaveLength(1);
+      await hosts[2]!.linkUp('eth0');
+      await waitForAgreement(nodes, '3', CONVERGE_MS);
+      await sleep(5 * HEARTBEAT_MS);
+      expect(nodes.filter((node) => node.lastTransition()!.event === 'leader').map((node) => node.lastTransition()!.id)).toEqual(['3']);
+      expect(nodes[0]!.lastTransition()!.term).toBeGreaterThan(nodes[0]!.events.find((e) => e.leader?.id === '2')!.term);
+    } finally {
+      await hosts[2]!.linkUp('eth0');
+      await stopAll(nodes);
+    }
+  });
+
   it('--wire go follows a Go node, then elects among itself in the Go format when it falls silent', async () => {
     const port = testPort();
     const goHost = lan.hosts[0]!;

@@ -290,11 +290,15 @@ export class Election {
       return;
     }
     this.#learnTerm(term);
-    this.#waitingOn.delete(nodeKey(from));
     if (this.#role === 'follower' && this.#leader && sameInstance(this.#leader, from)) {
       this.#leader = undefined;
       this.#leaderMetadata = undefined;
       this.#beginCandidacy('leader-resigned', this.#skewMs());
+      return;
+    }
+    // Waiting only on the node that just left: no COORDINATOR will come, restart now.
+    if (this.#waitingOn.delete(nodeKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
+      this.#beginCandidacy('higher-node-resigned', this.#skewMs());
     }
   }
 

@@ -1,6 +1,6 @@
 // Rules: failure detection after `misses` heartbeats; priority-based skew; RESIGN; configurable timers.
 import { describe, expect, it } from 'vitest';
-import { eventsOf, followerOf, leaderAt, msg, node, runUntil, types } from './harness';
+import { eventsOf, followerOf, leaderAt, makeElection, msg, node, runUntil, types } from './harness';
 import { measureFailover } from '../sim/failover';
 
 describe('failure detection', () => {
@@ -133,5 +133,18 @@ describe('timers are configurable', () => {
     const start = leader.nextDeadline()!;
     const ready = runUntil(leader, start + 400);
     expect(types(ready)).toEqual(new Array(11).fill('coordinator'));
+  });
+});
+
+describe('RESIGN while waiting', () => {
+  it('a node waiting only on the higher node that resigns restarts at once instead of waiting it out', () => {
+    const candidate = makeElection(node(3));
+    candidate.start(0);
+    candidate.receive(msg('ok', node(8)), 5);
+    expect(candidate.role).toBe('waiting');
+    const ready = candidate.receive(msg('resign', node(8), 1n), 20);
+    expect(eventsOf(ready, 'state')[0]).toMatchObject({ from: 'waiting', to: 'candidate', reason: 'higher-node-resigned' });
+    runUntil(candidate, 20 + candidate.options.skewStepMs + candidate.options.okWaitMs);
+    expect(candidate.role).toBe('leader');
   });
 });

@@ -49,7 +49,7 @@ type TimerName =
 const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
 const MESSAGE_TYPES = new Set<MessageType>(['election', 'ok', 'coordinator', 'resign']);
 /** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
-const FRESH_LEADER_HEARTBEATS = 2;
+const FRESH_LEADER_HEARTBEATS = 1.5;
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
 const MAX_FIRINGS_PER_TICK = 64;
 

@@ -1,6 +1,6 @@
 // Rules: no stall after OK; no election storm (one round in flight, one OK answers all).
 import { describe, expect, it } from 'vitest';
-import { eventsOf, makeElection, msg, node, runUntil, types } from './harness';
+import { eventsOf, followerOf, makeElection, msg, node, runUntil, types } from './harness';
 
 describe('no stall', () => {
   it('after OK from a higher node, waits coordinatorWaitMs for COORDINATOR, then restarts the election', () => {
@@ -65,5 +65,16 @@ describe('no election storm', () => {
     expect(candidate.role).toBe('waiting');
     runUntil(candidate, 5 + candidate.options.okWaitMs * 2);
     expect(candidate.role).toBe('waiting'); // did not claim while a higher node is electing
+  });
+});
+
+describe('followers and lower ELECTIONs', () => {
+  it('a follower of a fresh leader leaves a lower joiner to the leader; after a missed heartbeat it answers OK', () => {
+    const follower = followerOf(node(7), node(9), 1n, { heartbeatMs: 100 });
+    follower.receive(msg('coordinator', node(9), 1n), 100);
+    expect(types(follower.receive(msg('election', node(2)), 150))).toEqual([]); // the leader answers it
+    // No heartbeat since t=100: at t=260 the leader is a heartbeat and a half late.
+    expect(types(follower.receive(msg('election', node(3)), 260))).toEqual(['ok']);
+    expect(follower.role).toBe('follower');
   });
 });

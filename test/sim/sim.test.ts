@@ -7,6 +7,7 @@
 // (c) the terms of a node's successive leaders strictly increase (v1);
 // (d) messages per failover stay ≤ 3 × N (measured separately below).
 // A failure prints a one-line replay command: SEED=<seed> MAXN=<n> npx vitest run test/sim -t replay
+// (interop runs: SEED=<seed> INTEROP=1 npx vitest run test/sim -t replay).
 import { describe, expect, it } from 'vitest';
 import { measureFailover } from './failover';
 import { runInterop, type InteropResult } from './interop';
@@ -48,26 +49,26 @@ function report(failures: ScheduleResult[], maxNodes: number): string {
 describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
   it('random schedules with N in 2..20 keep invariants (a), (b), (c)', () => {
     const batch: Batch = SOAK
-      ? { firstSeed: 1_000_000, target: 50_000, minimum: 5_000, maxNodes: 30, budgetMs: 600_000 }
+      ? { firstSeed: 1_000_000, target: 50_000, minimum: 5_000, maxNodes: 30, budgetMs: 240_000 }
       : { firstSeed: 1, target: 2_000, minimum: 300, maxNodes: 20, budgetMs: 35_000 };
     const { ran, failures, messages } = runBatch(batch);
     console.log(`sim: ${ran} schedules (N 2..${batch.maxNodes}), ${messages} messages, ${failures.length} failing`);
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(batch.minimum);
-  }, SOAK ? 700_000 : 60_000);
+  }, SOAK ? 300_000 : 60_000);
 
   it('large schedules with N up to 100 keep invariants (a), (b), (c)', () => {
     const batch: Batch = SOAK
-      ? { firstSeed: 5_000_000, target: 2_000, minimum: 100, maxNodes: 200, budgetMs: 600_000 }
+      ? { firstSeed: 5_000_000, target: 2_000, minimum: 100, maxNodes: 200, budgetMs: 240_000 }
       : { firstSeed: 500_000, target: 40, minimum: 8, maxNodes: 100, budgetMs: 15_000 };
     const { ran, failures } = runBatch(batch);
     console.log(`sim: ${ran} large schedules (N 2..${batch.maxNodes}), ${failures.length} failing`);
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(batch.minimum);
-  }, SOAK ? 700_000 : 60_000);
+  }, SOAK ? 300_000 : 60_000);
 
   it('interoperates with the Go library model: mixed clusters converge on the highest node and stay', () => {
-    const budgetMs = SOAK ? 300_000 : 10_000;
+    const budgetMs = SOAK ? 120_000 : 10_000;
     const target = SOAK ? 20_000 : 400;
     const started = Date.now();
     const failures: InteropResult[] = [];
@@ -77,9 +78,10 @@ describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
       if (result.problems.length > 0) failures.push(result);
     }
     console.log(`interop: ${ran} mixed Go/go-mode clusters, ${failures.length} failing`);
-    expect(failures.map((f) => `seed ${f.seed} ${f.scenario} ${f.nodes.map((n) => `${n.id}${n.legacyGo ? 'G' : 'O'}`).join(' ')}: ${f.problems.join('; ')}`)).toEqual([]);
+    expect(failures.map((f) => `seed ${f.seed} ${f.scenario} ${f.nodes.map((n) => `${n.id}${n.legacyGo ? 'G' : 'O'}`).join(' ')}: ` +
+      `${f.problems.join('; ')}\n  replay: SEED=${f.seed} INTEROP=1 npx vitest run test/sim -t replay`)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(SOAK ? 1_000 : 60);
-  }, SOAK ? 400_000 : 60_000);
+  }, SOAK ? 180_000 : 60_000);
 
   it('messages per failover stay O(N): at most 3 × N for N = 10 and N = 100', () => {
     for (const nodes of [10, 100]) {
@@ -106,6 +108,14 @@ describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
 describe.skipIf(REPLAY_SEED === undefined)('replay', () => {
   it(`replay seed ${REPLAY_SEED ?? ''} with a trace`, () => {
     const seed = Number(REPLAY_SEED);
+    if (process.env.INTEROP === '1') {
+      const lines: string[] = [];
+      const result = runInterop(seed, (line) => lines.push(line));
+      console.log(`${result.scenario}: ${result.nodes.map((n, i) => `n${i}=${n.id}${n.legacyGo ? ' (Go model)' : ''}`).join(', ')}`);
+      console.log(lines.join('\n'));
+      expect(result.problems).toEqual([]);
+      return;
+    }
     const maxNodes = Number(process.env.MAXN ?? 20);
     const schedule = generateSchedule(seed, maxNodes);
     const lines: string[] = [];

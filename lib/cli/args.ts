@@ -93,8 +93,8 @@ function strictParse<T extends OptionSpec>(args: readonly string[], options: T) 
     return parsed;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    // parseArgs' own messages name the bad flag ("Unknown option '--x'").
-    throw new UsageError((error as Error).message);
+    // parseArgs' own messages name the bad flag ("Unknown option '--x'. To specify…"): keep the first sentence.
+    throw new UsageError((error as Error).message.split('. ')[0]!);
   }
 }
 

@@ -14,6 +14,9 @@ const SHUTDOWN_DEADLINE_MS = 900;
 
 export async function runParticipant(args: RunArgs, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const logger = createStderrLogger(args.logLevel);
+  // A reader of our stdout that goes away (EPIPE) must not take the election down with it.
+  process.stdout.once('error', (error) => logger.warn({ err: error }, 'stdout is gone; events are no longer printed'));
+  process.stdout.on('error', () => {});
   const participant = new Participant({
     address: args.address,
     interface: args.interface,

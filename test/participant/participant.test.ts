@@ -128,7 +128,10 @@ describe('Participant on lo', () => {
     const [high] = track(participants([2], { address, cluster, secret: 'the-WRONG-secret-0123456789' }));
     await low!.start();
     await high!.start();
-    await waitUntil(() => low!.counters.dropped['bad-tag'] >= 3, CONVERGE_MS, 'bad-tag drops');
+    await waitUntil(() => low!.counters.dropped['bad-tag'] >= 3 && low!.state === 'leader' && high!.state === 'leader', CONVERGE_MS, 'bad-tag drops and two lone leaders');
+    // Several more of the intruder's heartbeats: still ignored.
+    const seen = low!.counters.dropped['bad-tag'];
+    await waitUntil(() => low!.counters.dropped['bad-tag'] >= seen + 3, CONVERGE_MS, 'more bad-tag drops');
     expect(low!.state).toBe('leader');
     expect(low!.leader?.id).toBe(1n);
     expect(high!.state).toBe('leader');

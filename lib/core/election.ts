@@ -8,6 +8,14 @@
 //   follower here waits rank × skewStepMs (rank = how many known nodes outrank it) before it
 //   speaks, and stays quiet if a higher node speaks first. The highest survivor usually speaks
 //   alone: a failover costs one ELECTION and one COORDINATOR, O(1) and at worst O(N) messages.
+//   The top-ranked survivor (rank 0) has no skew at all: nobody it knows of should speak first.
+// - Why a short OK wait on failover: after a leader timeout or RESIGN every live node noticed
+//   within a few ms, and every higher one it knows of has a shorter skew and speaks first. A
+//   candidate that sat out its skew without hearing one is almost surely the highest survivor,
+//   so it waits only failoverOkWaitMs (round trip + jitter) instead of okWaitMs, like VRRP's
+//   backup that claims right after Master_Down_Interval. A higher node it did not know of, or
+//   whose OK came late, still wins: it sees a lower leader and preempts it with a higher term.
+//   A cold start keeps the full okWaitMs: there the nodes do not know each other yet.
 // - Why terms: a term is a fencing token. A new leader takes a term above every term it has
 //   heard, so the terms of a node's successive leaders strictly increase and a stale leader
 //   (restarted without its term, or back from a partition) cannot pull followers back. A
@@ -50,6 +58,8 @@ const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: 
 const MESSAGE_TYPES = new Set<MessageType>(['election', 'ok', 'coordinator', 'resign']);
 /** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
 const FRESH_LEADER_HEARTBEATS = 1.5;
+/** Rounds after a known leader went away: the candidate knows the cluster, its skew ranked it. */
+const FAILOVER_REASONS = new Set(['leader-timeout', 'leader-resigned', 'higher-node-resigned']);
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
 const MAX_FIRINGS_PER_TICK = 64;
 
@@ -80,6 +90,8 @@ export class Election {
   #higherActivityAt = -Infinity;
   /** Higher nodes that told us to wait during this round; forgotten if they never announce. */
   #waitingOn = new Map<string, NodeIdentity>();
+  /** This round follows the loss of a known leader: its OK wait is failoverOkWaitMs. */
+  #failoverRound = false;
   #lastElectionSentAt = -Infinity;
   #lastOkSentAt = -Infinity;
   #lastCoordinatorSentAt = -Infinity;
@@ -347,6 +359,7 @@ export class Election {
     this.#leaderMetadata = undefined;
     this.#waitingOn.clear();
     this.#clearRoleTimers();
+    this.#failoverRound = !this.#go && FAILOVER_REASONS.has(reason);
     this.#transition('candidate', reason);
     if (delayMs > 0) {
       this.#timers.set('send-election', this.#now + delayMs);
@@ -364,7 +377,9 @@ export class Election {
     this.#lastElectionSentAt = this.#now;
     this.#counters.elections++;
     this.#send('election');
-    this.#timers.set('ok-wait', this.#now + this.#options.okWaitMs);
+    // Reaching here still a candidate means no higher node spoke during the skew.
+    const { okWaitMs, failoverOkWaitMs } = this.#options;
+    this.#timers.set('ok-wait', this.#now + (this.#failoverRound ? failoverOkWaitMs : okWaitMs));
   }
 
   #enterWaiting(reason: string, since = this.#now): void {
@@ -454,10 +469,14 @@ export class Election {
       this.#now - this.#leaderHeardAt <= FRESH_LEADER_HEARTBEATS * this.#options.heartbeatMs;
   }
 
-  /** rank × step plus jitter below half a step, so ranks never swap order. */
+  /**
+   * rank × step plus jitter below half a step, so ranks never swap order. Rank 0 gets none: two
+   * nodes that both think they are top (one missed the other) settle it by ELECTION/OK anyway.
+   */
   #skewMs(): number {
     const { skewStepMs, maxSkewRank, random } = this.#options;
     const rank = this.#membership.rankOf(this.#self, maxSkewRank);
+    if (rank === 0) return 0;
     return rank * skewStepMs + random() * (skewStepMs / 2);
   }
 

@@ -27,6 +27,12 @@ export interface ElectionOptions {
   random?: () => number;
   /** Skew per rank: a node with k known higher live nodes waits about k × this. Default heartbeat / 5. */
   skewStepMs?: number;
+  /**
+   * OK wait of a failover round (leader timed out or resigned, v1 only): the candidate already sat
+   * out its skew unanswered, so this only covers LAN round trip and event-loop jitter.
+   * Default heartbeat / 20, at least 1 ms, at most okWaitMs. Cold start always waits okWaitMs.
+   */
+  failoverOkWaitMs?: number;
 }
 
 export interface ResolvedElectionOptions {
@@ -34,6 +40,8 @@ export interface ResolvedElectionOptions {
   readonly heartbeatMs: number;
   readonly misses: number;
   readonly okWaitMs: number;
+  /** Equal to okWaitMs in go mode (Go nodes need their full round). */
+  readonly failoverOkWaitMs: number;
   readonly coordinatorWaitMs: number;
   readonly preempt: boolean;
   readonly mode: ElectionMode;
@@ -60,6 +68,7 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 const KNOWN_OPTIONS = new Set([
   'self', 'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs',
+  'failoverOkWaitMs',
 ]);
 
 function checkUint64(value: unknown, name: string): bigint {
@@ -123,6 +132,18 @@ export function resolveElectionOptions(options: ElectionOptions): ResolvedElecti
   if (coordinatorWaitMs < okWaitMs) {
     throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be at least okWaitMs (${okWaitMs}): a higher node needs its own okWait to win`);
   }
+  // A failover candidate has sat out its skew: any live higher node that noticed the failure has
+  // spoken already, so the OK wait need only cover a round trip plus event-loop jitter. A late OK
+  // is safe (preemption and terms converge), it only costs a second leader change.
+  if (go && options.failoverOkWaitMs !== undefined) {
+    throw new RangeError('failoverOkWaitMs is not supported in go mode: Go nodes need the full okWaitMs to answer');
+  }
+  const failoverOkWaitMs = go
+    ? okWaitMs
+    : checkMs(options.failoverOkWaitMs ?? Math.min(okWaitMs, Math.max(1, heartbeatMs / 20)), 'failoverOkWaitMs', 0, MAX_WAIT_MS);
+  if (failoverOkWaitMs > okWaitMs) {
+    throw new RangeError(`failoverOkWaitMs (${failoverOkWaitMs}) must be at most okWaitMs (${okWaitMs})`);
+  }
   const skewStepMs = checkMs(options.skewStepMs ?? heartbeatMs / 5, 'skewStepMs', 0, MAX_HEARTBEAT_MS);
 
   let metadata = new Uint8Array(0);
@@ -147,7 +168,7 @@ export function resolveElectionOptions(options: ElectionOptions): ResolvedElecti
   }
 
   return {
-    self, heartbeatMs, misses, okWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
+    self, heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
     maxSkewRank: MAX_SKEW_RANK,
     minElectionGapMs: go ? GO_ELECTION_MS : 0,
     startListenMs: go ? 2 * heartbeatMs : 0,

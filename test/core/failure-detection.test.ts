@@ -37,7 +37,9 @@ describe('skew: the highest surviving node speaks first', () => {
   it('waits rank × skewStep before ELECTION, rank = known live nodes above it (the dead leader excluded)', () => {
     const detection = 3 + 300;
     const { skewStepMs } = follower(1, []).options;
-    for (const [self, rank] of [[9, 0], [7, 1], [4, 2], [1, 3]] as const) {
+    const top = follower(9, [1, 4, 7]);
+    expect(types(runUntil(top, detection))).toEqual(['election']); // rank 0: no skew at all
+    for (const [self, rank] of [[7, 1], [4, 2], [1, 3]] as const) {
       const election = follower(self, [1, 4, 7, 9].filter((n) => n !== self));
       runUntil(election, detection);
       expect(election.role).toBe('candidate');
@@ -88,10 +90,11 @@ describe('RESIGN on clean stop', () => {
     const ready = follower.receive(stop.messages[0]!, 1_001);
     expect(eventsOf(ready, 'state')[0]).toMatchObject({ to: 'candidate', reason: 'leader-resigned' });
     expect(follower.leader).toBeUndefined();
-    // Highest known survivor: rank 0, so ELECTION within half a skew step, and leader one okWait later.
-    const { skewStepMs, okWaitMs } = follower.options;
-    expect(types(runUntil(follower, 1_001 + skewStepMs / 2))).toEqual(['election']);
-    runUntil(follower, 1_001 + skewStepMs / 2 + okWaitMs);
+    // Highest known survivor: rank 0, so ELECTION at once, and leader one failoverOkWait later.
+    expect(types(ready)).toEqual(['election']);
+    const { failoverOkWaitMs } = follower.options;
+    expect(types(runUntil(follower, 1_001 + failoverOkWaitMs - 0.01))).toEqual([]);
+    expect(types(runUntil(follower, 1_001 + failoverOkWaitMs))).toEqual(['coordinator']);
     expect(follower.role).toBe('leader');
     expect(follower.term).toBe(leader.term + 1n);
   });
@@ -112,12 +115,15 @@ describe('RESIGN on clean stop', () => {
 });
 
 describe('timers are configurable', () => {
-  it('with heartbeat 50 ms, failover completes within misses × heartbeat + skew + okWait (+ delivery)', () => {
+  it('with heartbeat 50 ms, failover completes within misses × heartbeat + failoverOkWait (+ delivery)', () => {
     const config = { heartbeatMs: 50, misses: 3 };
     const run = measureFailover({ nodes: 10, seed: 11, config });
     expect(run.converged).toBe(true);
-    const rank0Skew = 10 / 2; // highest survivor: half a skew step of jitter at most
-    expect(run.failoverMs).toBeLessThanOrEqual(3 * 50 + rank0Skew + 50 + 50 + 5);
+    // Highest survivor: rank 0, no skew; it waits failoverOkWait (2.5 ms); delivery ≤ 1 ms each way.
+    expect(run.failoverMs).toBeLessThanOrEqual(3 * 50 + 2.5 + 3);
+    const handover = measureFailover({ nodes: 10, seed: 11, config, how: 'stop' });
+    expect(handover.converged).toBe(true);
+    expect(handover.failoverMs).toBeLessThanOrEqual(2.5 + 3);
     const slow = measureFailover({ nodes: 10, seed: 11, config: { heartbeatMs: 200 } });
     expect(slow.failoverMs).toBeGreaterThan(run.failoverMs * 2);
   });

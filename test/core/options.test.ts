@@ -18,6 +18,16 @@ describe('election options', () => {
     expect(resolve({ heartbeatMs: 50 })).toMatchObject({ okWaitMs: 50, coordinatorWaitMs: 250, skewStepMs: 10 });
   });
 
+  it('failoverOkWaitMs defaults to heartbeat / 20 (at least 1 ms, at most okWait); go mode uses okWait', () => {
+    expect(resolve({}).failoverOkWaitMs).toBe(5);
+    expect(resolve({ heartbeatMs: 50 }).failoverOkWaitMs).toBe(2.5);
+    expect(resolve({ heartbeatMs: 4 }).failoverOkWaitMs).toBe(1);
+    expect(resolve({ heartbeatMs: 1000, okWaitMs: 10 }).failoverOkWaitMs).toBe(10);
+    expect(resolve({ failoverOkWaitMs: 0 }).failoverOkWaitMs).toBe(0);
+    expect(resolve({ failoverOkWaitMs: 100 }).failoverOkWaitMs).toBe(100);
+    expect(resolve({ mode: 'go' }).failoverOkWaitMs).toBe(500);
+  });
+
   it('copies metadata so a caller reusing its buffer cannot change what is announced', () => {
     const metadata = new Uint8Array([1, 2, 3]);
     const resolved = resolve({ metadata });
@@ -53,6 +63,11 @@ describe('election options', () => {
     ['metadata too long', { metadata: new Uint8Array(MAX_METADATA_BYTES + 1) }, RangeError, /at most 512 bytes/],
     ['random not a function', { random: 0.5 }, TypeError, /random must be a function/],
     ['skewStep negative', { skewStepMs: -1 }, RangeError, /skewStepMs/],
+    ['failoverOkWait not a number', { failoverOkWaitMs: '5' }, TypeError, /failoverOkWaitMs must be a number/],
+    ['failoverOkWait negative', { failoverOkWaitMs: -1 }, RangeError, /failoverOkWaitMs must be a finite number/],
+    ['failoverOkWait NaN', { failoverOkWaitMs: NaN }, RangeError, /failoverOkWaitMs/],
+    ['failoverOkWait above okWait', { failoverOkWaitMs: 101 }, RangeError, /failoverOkWaitMs \(101\) must be at most okWaitMs \(100\)/],
+    ['failoverOkWait in go mode', { mode: 'go', failoverOkWaitMs: 10 }, RangeError, /failoverOkWaitMs is not supported in go mode/],
     ['go heartbeat too slow for Go followers', { mode: 'go', heartbeatMs: 300 }, RangeError, /at most 250 in go mode/],
     ['go coordinatorWait shorter than a Go election', { mode: 'go', coordinatorWaitMs: 1500 }, RangeError, /2000 \+ heartbeatMs in go mode/],
     ['go metadata', { mode: 'go', metadata: new Uint8Array([1]) }, RangeError, /metadata is not supported in go mode/],

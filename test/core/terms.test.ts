@@ -62,16 +62,16 @@ describe('terms are fencing tokens', () => {
     follower.receive(msg('coordinator', restarted, 1n), 50);
     expect(follower.leader).toEqual(node(9)); // still the old instance: term 1 < 5
     // The old instance is silent: the follower times out and runs an election carrying term 5 …
-    const suspicion = runUntil(follower, 400);
+    const suspicion = runUntil(follower, 301);
     const election = suspicion.messages.find((m) => m.type === 'election')!;
     expect(election.term).toBe(5n);
     // … the restarted leader hears it, fences above it, and the follower accepts.
     const leader = makeElection(restarted);
     leader.start(0);
     runUntil(leader, 200);
-    const answer = leader.receive(election, 401);
+    const answer = leader.receive(election, 302);
     expect(answer.messages[0]!.term).toBe(6n);
-    follower.receive(answer.messages[0]!, 402);
+    follower.receive(answer.messages[0]!, 303);
     expect(follower.leader).toEqual(restarted);
     expect(follower.term).toBe(6n);
   });

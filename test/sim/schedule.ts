@@ -74,7 +74,7 @@ export function generateSchedule(seed: number, maxNodes: number): Schedule {
   const preempt = random() < 0.8;
   const okWaitMs = heartbeatMs * pick(random, [1, 2, 2, 3]);
   const coordinatorWaitMs = go ? 2000 + 2 * heartbeatMs : Math.max(okWaitMs, heartbeatMs * pick(random, [3, 5, 5, 8]));
-  const config = { heartbeatMs, misses, okWaitMs, coordinatorWaitMs, preempt, mode: go ? 'go' as const : 'v1' as const };
+  const config: Schedule['config'] = { heartbeatMs, misses, okWaitMs, coordinatorWaitMs, preempt, mode: go ? 'go' : 'v1' };
 
   // Ids collide on purpose now and then so the address breaks ties; addresses mix v4 and v6.
   const nodes: SimNodeSpec[] = [];
@@ -106,6 +106,10 @@ export function generateSchedule(seed: number, maxNodes: number): Schedule {
   }
   script.sort((a, b) => a.at - b.at);
   const finalPartition = n > 3 && random() < 0.2 ? randomGroups(random, n) : undefined;
+  // Drawn last so the rest of a seed's schedule stays what it was. 0 makes every OK late: the
+  // fast claim then always races the higher node, which must still win with a higher term.
+  const failoverWait = go ? undefined : pick(random, [undefined, undefined, 0, heartbeatMs / 50, heartbeatMs / 4, okWaitMs]);
+  if (failoverWait !== undefined) config.failoverOkWaitMs = failoverWait;
   return {
     seed, nodes, config, faults, faultsEndMs, script, finalPartition,
     convergenceBoundMs: convergenceBound(config, maxDelayMs),

@@ -82,11 +82,18 @@ async function round(hosts, heartbeatMs, port) {
     const firstEvent = Math.min(...nodes.map((n) => n.events[0].time));
     result.coldFromSpawn = stableAt - firstStart;
     result.coldFromReady = stableAt - firstEvent;
-    await sleep(300);
+    // A random phase within a heartbeat: a fixed sleep kills at the same point of the heartbeat
+    // cycle every round, so the detection time (up to one heartbeat) would be biased, not sampled.
+    await sleep(300 + Math.random() * (heartbeatMs ?? CORE_DEFAULTS.heartbeatMs));
     // SIGKILL the leader (highest), survivors must follow the next highest.
     const killedAt = now();
     nodes[HOSTS - 1].child.kill('SIGKILL');
-    result.sigkill = (await agreement(nodes.slice(0, HOSTS - 1), String(HOSTS - 1))) - killedAt;
+    const survivors = nodes.slice(0, HOSTS - 1);
+    const newLeaderAt = await agreement(survivors, String(HOSTS - 1));
+    result.sigkill = newLeaderAt - killedAt;
+    // Phase-free: from the first survivor's leader timeout (its 'candidate' line) to the new leader.
+    const timeouts = survivors.map((n) => n.events.find((e) => e.time >= killedAt && e.event === 'candidate')?.time).filter((t) => t !== undefined);
+    result.sigkillAfterTimeout = timeouts.length > 0 ? newLeaderAt - Math.min(...timeouts) : NaN;
     await sleep(300);
     // SIGTERM the new leader: it resigns, the next one takes over.
     const termAt = now();
@@ -99,6 +106,7 @@ async function round(hosts, heartbeatMs, port) {
 }
 
 function stats(values) {
+  if (values.length === 0) return { median: NaN, min: NaN, max: NaN };
   const sorted = [...values].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 }
@@ -124,6 +132,7 @@ async function main() {
       'cold start (first spawn → stable leader)': stats(rounds.map((r) => r.coldFromSpawn)),
       'cold start (first node ready → stable leader)': stats(rounds.map((r) => r.coldFromReady)),
       'SIGKILL → new leader': stats(rounds.map((r) => r.sigkill)),
+      'SIGKILL: first leader timeout → new leader': stats(rounds.map((r) => r.sigkillAfterTimeout).filter((v) => !Number.isNaN(v))),
       'SIGTERM → new leader': stats(rounds.map((r) => r.sigterm)),
     };
     console.log(`== ${config.name}: heartbeat ${hb} ms, misses ${misses} (${rounds.length} rounds)`);

@@ -5,7 +5,7 @@
 //     and nothing changes state for the next 20 heartbeats;
 // (b) nobody follows a leader dead or cut off for longer than misses × heartbeat + max delay;
 // (c) the terms of a node's successive leaders strictly increase (v1);
-// (d) messages per failover stay ≤ 3 × N (measured separately below).
+// (d) messages per failover stay ≤ 3 × N (measured separately below, also with racing fast claims).
 // A failure prints a one-line replay command: SEED=<seed> MAXN=<n> npx vitest run test/sim -t replay
 // (interop runs: SEED=<seed> INTEROP=1 npx vitest run test/sim -t replay).
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,21 @@ describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
             `max ${Math.max(...times).toFixed(0)} ms (heartbeat 100 ms, misses 3); first run ${JSON.stringify(runs[0]!.messages)}`,
           );
         }
+      }
+    }
+  });
+
+  it('messages per failover stay O(N) even when every fast claim races (failoverOkWaitMs 0, 20% loss)', () => {
+    for (const nodes of [10, 100]) {
+      for (const how of ['crash', 'stop'] as const) {
+        const config = { heartbeatMs: 100, failoverOkWaitMs: 0 };
+        const runs = Array.from({ length: 5 }, (_, k) => measureFailover({ nodes, seed: 70 + k, how, lossRate: 0.2, config }));
+        for (const run of runs) {
+          expect(run.converged, `N=${nodes} ${how} did not converge`).toBe(true);
+          expect(run.total).toBeLessThanOrEqual(3 * nodes);
+        }
+        const totals = runs.map((r) => r.total);
+        console.log(`racing failover N=${nodes} ${how} loss=20%: messages median ${median(totals)} max ${Math.max(...totals)}`);
       }
     }
   });

@@ -245,12 +245,14 @@ describe.skipIf(!support.ok)('test LAN (network namespaces)', () => {
       expect(heardFrom(r2, text)).toBe(0);
     });
 
-    it('setDuplicate(100) doubles sent datagrams, or reports ERR_LAN_UNSUPPORTED', async () => {
+    it('setDuplicate(100) doubles sent datagrams', async (context) => {
       const r1 = await startReceiver(h1);
       try {
         await h0.setDuplicate(100);
       } catch (err) {
         expect((err as { code?: string }).code).toBe('ERR_LAN_UNSUPPORTED');
+        console.log(`skipped: duplication unsupported here: ${(err as Error).message}`);
+        context.skip();
         return;
       }
       try {
@@ -269,22 +271,26 @@ describe.skipIf(!support.ok)('test LAN (network namespaces)', () => {
       expect(heardFrom(r1, once)).toBe(3);
     });
 
-    it('setDelay works or throws ERR_LAN_UNSUPPORTED (no netem on this kernel)', async () => {
-      let error: unknown;
+    it('setDelay adds a netem delay that clearFaults removes', async (context) => {
       try {
         await h0.setDelay(20);
       } catch (err) {
-        error = err;
+        // This kernel may lack sch_netem: the helper must say so with its code, and the
+        // delay case is then skipped (reported as skipped, not passed).
+        expect((err as { code?: string }).code).toBe('ERR_LAN_UNSUPPORTED');
+        expect((err as Error).message).toMatch(/netem/);
+        console.log(`skipped: ${(err as Error).message}`);
+        context.skip();
+        return;
+      }
+      try {
+        const tc = await h0.exec(['tc', 'qdisc', 'show', 'dev', 'eth0']);
+        expect(tc.stdout).toContain('netem');
       } finally {
         await h0.clearFaults();
       }
-      if (error) {
-        expect((error as { code?: string }).code).toBe('ERR_LAN_UNSUPPORTED');
-        expect((error as Error).message).toMatch(/netem/);
-      } else {
-        const tc = await h0.exec(['tc', 'qdisc', 'show', 'dev', 'eth0']);
-        expect(tc.stdout).not.toContain('netem'); // clearFaults removed it
-      }
+      const tc = await h0.exec(['tc', 'qdisc', 'show', 'dev', 'eth0']);
+      expect(tc.stdout).not.toContain('netem');
     });
 
     it('rejects faults on a NIC the host lacks and out-of-range percents', async () => {

@@ -111,7 +111,10 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     this.#native = native;
   }
 
-  /** Binds with SO_REUSEADDR/SO_REUSEPORT so several sockets on one host share the port. */
+  /**
+   * Binds with SO_REUSEADDR so several sockets on one host share the port. SO_REUSEPORT only on
+   * BSD/macOS: on Linux it hands each group datagram to one socket of the port (docs/SOCKET.md).
+   */
   bind(port: number, address?: string): void {
     const native = this.#open();
     assertPort(port, 0, 'port');

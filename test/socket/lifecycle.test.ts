@@ -167,7 +167,7 @@ describe('system errors', () => {
     }
   });
 
-  it('bindToDevice reports EPERM clearly when moving a socket to another device without CAP_NET_RAW', async (context) => {
+  it('bindToDevice reports EPERM clearly when re-binding a device without CAP_NET_RAW', async (context) => {
     if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/setpriv')) {
       console.log('skipped: needs root and setpriv to drop CAP_NET_RAW');
       context.skip();

@@ -1,8 +1,12 @@
 // Parses the 'group:port' string ('[ff02::1234]:port' for IPv6), as the Go library took it.
-import { isIPv4, isIPv6 } from 'node:net';
+// The multicast rule is lib/socket's and the canonical text form is lib/wire's, so one
+// address has one spelling everywhere (ff02::1, never ff02:0:0:0:0:0:0:1).
+import { isMulticast } from '../socket';
+import { parseAddress } from '../wire';
 import { rangeError, typeError } from './errors';
 
 export interface GroupAddress {
+  /** Canonical text: dotted quad, or RFC 5952 lowercase IPv6. */
   readonly group: string;
   readonly port: number;
   readonly family: 4 | 6;
@@ -10,38 +14,45 @@ export interface GroupAddress {
 
 const V4_FORM = /^([0-9.]+):([0-9]+)$/;
 const V6_FORM = /^\[([^\]]+)\]:([0-9]+)$/;
+/** 224.0.0.0 is the reserved base address of the IPv4 multicast range (RFC 5771). */
+const RESERVED_V4_BASE = '224.0.0.0';
 
 export function parseGroupAddress(text: unknown): GroupAddress {
   if (typeof text !== 'string') {
     throw typeError('ERR_INVALID_ARG_TYPE', `address must be a string like "239.1.2.3:9999" or "[ff02::1234]:9999", got ${typeof text}`);
   }
   const v4 = V4_FORM.exec(text);
-  const v6 = v4 ? null : V6_FORM.exec(text);
-  const match = v4 ?? v6;
+  const match = v4 ?? V6_FORM.exec(text);
   if (!match) {
     throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}" is not "GROUP:PORT" (IPv6: "[GROUP]:PORT")`);
   }
-  const group = match[1]!;
+  const host = match[1]!;
   const port = Number(match[2]);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": port must be 1..65535`);
   }
-  if (v4) {
-    if (!isIPv4(group)) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": "${group}" is not an IPv4 address`);
-    const first = Number(group.split('.')[0]);
-    if (first < 224 || first > 239) {
-      throw rangeError('ERR_MULTIBULLY_NOT_MULTICAST', `address "${text}": ${group} is not a multicast group (224.0.0.0/4)`);
-    }
-    return { group, port, family: 4 };
-  }
-  if (group.includes('%')) {
+  if (host.includes('%')) {
     throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": give the interface with the interface option, not as a %zone`);
   }
-  if (!isIPv6(group)) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": "${group}" is not an IPv6 address`);
-  if (!/^ff[0-9a-f]{2}:/i.test(group)) {
-    throw rangeError('ERR_MULTIBULLY_NOT_MULTICAST', `address "${text}": ${group} is not a multicast group (ff00::/8)`);
+  const family = v4 ? 4 : 6;
+  const parsed = parseAddress(host);
+  // The bracket form must hold real IPv6 (an IPv4-mapped ::ffff:a.b.c.d would fold to IPv4).
+  if (!parsed || parsed.family !== family || (family === 6 && !host.includes(':'))) {
+    throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": "${host}" is not an IPv${family} address`);
   }
-  return { group: group.toLowerCase(), port, family: 6 };
+  const group = parsed.text;
+  if (!isMulticast(group)) {
+    throw rangeError('ERR_MULTIBULLY_NOT_MULTICAST', `address "${text}": ${group} is not a multicast group (${family === 4 ? '224.0.0.0/4' : 'ff00::/8'})`);
+  }
+  if (group === RESERVED_V4_BASE) {
+    throw rangeError('ERR_MULTIBULLY_RESERVED_GROUP', `address "${text}": ${group} is the reserved base address; use a group from 239.0.0.0/8`);
+  }
+  return { group, port, family };
+}
+
+/** 224.0.0.0/24 is the local network control block (OSPF, VRRP, mDNS, …): usable but shared. */
+export function isLocalControlGroup(address: GroupAddress): boolean {
+  return address.family === 4 && address.group.startsWith('224.0.0.');
 }
 
 /** Formats a group and port back into the option's text form. */

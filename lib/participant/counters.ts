@@ -2,7 +2,7 @@
 import type { DropReason } from '../wire';
 
 /** Why a received datagram was not handed to the election. */
-export type ParticipantDropReason = DropReason | 'own' | 'truncated' | 'wrong-interface';
+export type ParticipantDropReason = DropReason | 'own' | 'truncated' | 'wrong-interface' | 'not-group';
 
 export interface ParticipantCounters {
   /** Datagrams handed to the socket for sending. */

@@ -1,8 +1,11 @@
 // Validates every Participant option up front, before any socket is opened, so a bad
 // configuration fails fast with one clear message instead of half-starting.
+import { resolveElectionOptions, type ElectionOptions } from '../core';
 import { MAX_METADATA_BYTES } from '../core/types';
+import { MAX_CLUSTER_NAME_BYTES, MAX_KEY_ID, MIN_SECRET_BYTES } from '../wire';
+import { UINT64_MAX } from '../wire/validate';
 import { parseGroupAddress, type GroupAddress } from './address';
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError, withCode } from './errors';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 export type WireMode = 'v1' | 'go';
@@ -73,8 +76,6 @@ const KNOWN_OPTIONS = new Set([
   'okWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'metadata', 'wire', 'logger', 'signal',
 ]);
 const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata'] as const;
-const MAX_ID = (1n << 64n) - 1n;
-const MAX_CLUSTER_BYTES = 64;
 
 export function resolveParticipantOptions(options: ParticipantOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
@@ -101,7 +102,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     id: checkId(options.id),
     cluster: checkCluster(options.cluster),
     keys: checkKeys(options.secret, options.keys),
-    sendKeyId: optionalInteger('sendKeyId', options.sendKeyId, 0, 65535),
+    sendKeyId: optionalInteger('sendKeyId', options.sendKeyId, 0, MAX_KEY_ID),
     heartbeatMs: optionalNumber('heartbeatMs', options.heartbeatMs),
     misses: optionalNumber('misses', options.misses),
     okWaitMs: optionalNumber('okWaitMs', options.okWaitMs),
@@ -114,6 +115,19 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };
+}
+
+/**
+ * The core's timer rules (okWaitMs vs heartbeatMs, …) are checked by the core; its errors get
+ * a `code` here so every option error can be told apart without parsing messages.
+ */
+export function checkElectionOptions(options: ElectionOptions): ElectionOptions {
+  try {
+    resolveElectionOptions(options);
+  } catch (error) {
+    throw withCode(error, error instanceof TypeError ? 'ERR_INVALID_ARG_TYPE' : error instanceof RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_VALUE');
+  }
+  return options;
 }
 
 function checkInterfaceSpec(spec: unknown): string | number {
@@ -131,7 +145,7 @@ export function checkId(id: unknown): bigint {
     return BigInt(id);
   }
   if (typeof id === 'bigint') {
-    if (id < 0n || id > MAX_ID) throw rangeError('ERR_OUT_OF_RANGE', `id must be in 0..2^64-1, got ${id}`);
+    if (id < 0n || id > UINT64_MAX) throw rangeError('ERR_OUT_OF_RANGE', `id must be in 0..2^64-1, got ${id}`);
     return id;
   }
   throw typeError('ERR_INVALID_ARG_TYPE', `id must be a number or a bigint, got ${describe(id)}`);
@@ -141,15 +155,18 @@ function checkCluster(cluster: unknown): string {
   if (cluster === undefined) return 'default';
   if (typeof cluster !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `cluster must be a string, got ${describe(cluster)}`);
   const bytes = Buffer.byteLength(cluster, 'utf8');
-  if (bytes < 1 || bytes > MAX_CLUSTER_BYTES) {
-    throw rangeError('ERR_OUT_OF_RANGE', `cluster must be 1..${MAX_CLUSTER_BYTES} bytes of UTF-8, got ${bytes}`);
+  if (bytes < 1 || bytes > MAX_CLUSTER_NAME_BYTES) {
+    throw rangeError('ERR_OUT_OF_RANGE', `cluster must be 1..${MAX_CLUSTER_NAME_BYTES} bytes of UTF-8, got ${bytes}`);
   }
   return cluster;
 }
 
 function checkSecret(what: string, secret: unknown): void {
   if (typeof secret === 'string' || secret instanceof Uint8Array) {
-    if (secret.length === 0) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must not be empty`);
+    const bytes = typeof secret === 'string' ? Buffer.byteLength(secret, 'utf8') : secret.byteLength;
+    if (bytes === 0) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must not be empty`);
+    // The wire's rule: HMAC-SHA256 is only as strong as its key.
+    if (bytes < MIN_SECRET_BYTES) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must be at least ${MIN_SECRET_BYTES} bytes, got ${bytes}`);
     return;
   }
   // Never echo the value: it may be a secret of the wrong type.
@@ -166,7 +183,9 @@ function checkKeys(secret: unknown, keys: unknown): readonly ParticipantKey[] | 
   return keys.map((key: unknown, i) => {
     if (typeof key !== 'object' || key === null) throw typeError('ERR_INVALID_ARG_TYPE', `keys[${i}] must be an object { id, secret }`);
     const { id, secret: keySecret } = key as { id?: unknown; secret?: unknown };
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw rangeError('ERR_OUT_OF_RANGE', `keys[${i}].id must be a non-negative integer`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_KEY_ID) {
+      throw rangeError('ERR_OUT_OF_RANGE', `keys[${i}].id must be an integer in 0..${MAX_KEY_ID}`);
+    }
     checkSecret(`keys[${i}].secret`, keySecret);
     return { id, secret: keySecret as string | Uint8Array };
   });

@@ -2,15 +2,16 @@
 // socket → decode → core → encode → socket, with one timer armed for the core's next deadline.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Election, resolveElectionOptions, type ElectionOptions } from '../core';
+import { Election, type ElectionOptions } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
 import { MulticastSocket, resolveInterface, type Datagram } from '../socket';
-import { createGoCodec, createV1Codec, DROP_REASONS, type Codec } from '../wire';
+import { createGoCodec, createV1Codec, DROP_REASONS, parseAddress, type Codec } from '../wire';
+import { isLocalControlGroup } from './address';
 import type { ParticipantCounters, ParticipantDropReason } from './counters';
 import { stateError, withCode } from './errors';
 import { cryptoRandom, randomNonce, sameIdentity } from './identity';
 import type { Logger } from './logger';
-import { resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions } from './options';
+import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions } from './options';
 
 export interface LeaderInfo {
   readonly id: bigint;
@@ -36,6 +37,14 @@ export interface ParticipantEvents {
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/**
+ * Events are delivered synchronously, after the participant has settled its own state (socket
+ * open, packets sent, timer armed). A listener's exception never unwinds into the participant
+ * nor into start()/stop(): it is rethrown on process.nextTick, so it surfaces as an ordinary
+ * 'uncaughtException' while the participant keeps running. An 'error' event without a listener
+ * surfaces the same way (Node's convention). Once stop() has begun, nothing but stop's own
+ * events ('state' → 'stopped') is delivered.
+ */
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #options: ResolvedOptions;
   readonly #nic: BoundInterface;
@@ -49,7 +58,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #phase: Phase = 'new';
   #stopping: Promise<void> | undefined;
   #sendFailing = false;
-  readonly #onAbort = (): void => void this.stop();
+  readonly #onAbort = (): void => {
+    this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
+  };
 
   /** Validates every option and resolves the NIC; throws before anything is opened. */
   constructor(options: ParticipantOptions) {
@@ -57,6 +68,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const resolved = resolveParticipantOptions(options);
     this.#options = resolved;
     this.#log = resolved.logger.child?.({ component: 'multibully' }) ?? resolved.logger;
+    if (isLocalControlGroup(resolved.group)) {
+      this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
+    }
     const nic = resolveInterface(resolved.interfaceSpec, resolved.group.family);
     this.#nic = { name: nic.name, index: nic.index, address: nic.address, scopeId: nic.scopeId };
     this.#self = { id: resolved.id, address: nic.address, nonce: resolved.wire === 'go' ? 0n : randomNonce() };
@@ -78,14 +92,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       ...(resolved.preempt !== undefined && { preempt: resolved.preempt }),
       ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
     };
-    resolveElectionOptions(electionOptions);
-    this.#election = new Election(electionOptions);
+    this.#election = new Election(checkElectionOptions(electionOptions));
     this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts(), elections: 0 };
   }
 
-  /** Current role: 'idle' before start(), 'stopped' after stop(). */
+  /** Current role: 'idle' before start(), 'stopped' after stop() or a failed start(). */
   get state(): Role {
-    return this.#election.role;
+    return this.#phase === 'stopped' ? 'stopped' : this.#election.role;
   }
 
   /** The leader this node knows (itself when leading), or undefined. */
@@ -172,7 +185,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#phase = 'stopped';
     }
     this.#log.info({ id: this.#self.id }, 'participant stopped');
-    this.#emitAll(ready.events);
+    this.#emitAll(ready.events, true);
   }
 
   #onDatagram(datagram: Datagram): void {
@@ -181,6 +194,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     // The socket only receives groups on the NIC it joined; this guards the separation anyway.
     if (datagram.interfaceIndex !== this.#nic.index && datagram.interfaceIndex !== 0) {
       return this.#drop('wrong-interface', `arrived on interface ${datagram.interfaceIndex}`);
+    }
+    // Election traffic is multicast: a datagram unicast to our port is not from the group.
+    if (!this.#sentToGroup(datagram.destination)) {
+      return this.#drop('not-group', `sent to ${datagram.destination}, not to the group`, datagram.address);
     }
     const decoded = this.#codec.decode(datagram.data);
     if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
@@ -192,6 +209,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#counters.received++;
     this.#log.trace?.({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
     this.#step(() => this.#election.receive(message, performance.now()));
+  }
+
+  /** Compares canonical texts; an empty destination means the platform did not report it. */
+  #sentToGroup(destination: string): boolean {
+    const group = this.#options.group.group;
+    if (destination === group || destination === '') return true;
+    const zone = destination.indexOf('%');
+    return parseAddress(zone < 0 ? destination : destination.slice(0, zone))?.text === group;
   }
 
   #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
@@ -226,7 +251,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
       return;
     }
-    // Listeners run last: an exception in one propagates to the caller, our state is settled.
+    // Listeners run last, once our state is settled.
     this.#emitAll(ready.events);
   }
 
@@ -270,18 +295,33 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(delay));
   }
 
-  #emitAll(events: readonly CoreEvent[]): void {
-    for (const event of events) this.#emitOne(event);
+  #emitAll(events: readonly CoreEvent[], fromStop = false): void {
+    for (const event of events) {
+      // A listener that called stop() ends the batch: nothing is reported after 'stopped'.
+      if (!fromStop && this.#phase !== 'running') return;
+      this.#emitOne(event);
+    }
+  }
+
+  /** Emits one event; a listener's exception is rethrown outside our call stack. */
+  #deliver<K extends keyof ParticipantEvents>(name: K, ...args: ParticipantEvents[K]): void {
+    try {
+      (this.emit as (name: K, ...args: ParticipantEvents[K]) => boolean)(name, ...args);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
   }
 
   #emitOne(event: CoreEvent): void {
     switch (event.type) {
       case 'state':
         this.#log.info({ from: event.from, to: event.to, reason: event.reason, term: event.term }, 'state change');
-        this.emit('state', { from: event.from, to: event.to, reason: event.reason, term: event.term });
+        this.#deliver('state', { from: event.from, to: event.to, reason: event.reason, term: event.term });
         break;
       case 'leader':
-        this.emit('leader', { term: event.term });
+        this.#deliver('leader', { term: event.term });
         break;
       case 'follower': {
         const leader: LeaderInfo = {
@@ -289,25 +329,25 @@ export class Participant extends EventEmitter<ParticipantEvents> {
           address: event.leader.address,
           ...(event.metadata !== undefined && { metadata: event.metadata }),
         };
-        this.emit('follower', { leader, term: event.term });
+        this.#deliver('follower', { leader, term: event.term });
         break;
       }
       case 'conflict':
         this.#log.warn({ other: event.other, reason: event.reason }, 'another node uses our id and address');
-        this.emit('conflict', { other: event.other, reason: event.reason });
+        this.#deliver('conflict', { other: event.other, reason: event.reason });
         break;
     }
   }
 
-  /** Node convention: an 'error' without listeners throws; we log it first so it is never lost. */
+  /** Node convention: an 'error' without listeners becomes an uncaught exception; logged first so it is never lost. */
   #fail(error: Error): void {
     this.#log.error({ err: error }, 'participant error');
-    this.emit('error', error);
+    this.#deliver('error', error);
   }
 }
 
 function emptyDropCounts(): Record<ParticipantDropReason, number> {
-  const counts = { own: 0, truncated: 0, 'wrong-interface': 0 } as Record<ParticipantDropReason, number>;
+  const counts = { own: 0, truncated: 0, 'wrong-interface': 0, 'not-group': 0 } as Record<ParticipantDropReason, number>;
   for (const reason of DROP_REASONS) counts[reason] = 0;
   return counts;
 }

@@ -16,6 +16,23 @@ describe('group address parsing', () => {
     expect(parseGroupAddress('[FF02::1234]:1')).toEqual({ group: 'ff02::1234', port: 1, family: 6 });
   });
 
+  it('gives the canonical text of an IPv6 group, in the parser and the Participant.group getter', () => {
+    expect(parseGroupAddress('[ff02:0:0:0:0:0:0:1]:9999').group).toBe('ff02::1');
+    expect(parseGroupAddress('[FF05:0:0:0:0:0:0:00FB]:9999').group).toBe('ff05::fb');
+    const node = new Participant({ address: '[ff02:0:0:0:0:0:0:1234]:45000', interface: 'lo', id: 1 });
+    expect(node.group).toEqual({ group: 'ff02::1234', port: 45000, family: 6 });
+  });
+
+  it('accepts a 224.0.0.0/24 group but logs a warning (local network control block)', () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_obj: unknown, msg?: string) => warnings.push(msg ?? '') };
+    new Participant({ address: '239.77.0.9:45000', interface: 'lo', id: 1, logger });
+    expect(warnings).toEqual([]);
+    new Participant({ address: '224.0.0.77:45000', interface: 'lo', id: 1, logger });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/224\.0\.0\.0\/24/);
+  });
+
   it.each([
     ['239.1.2.3', 'ERR_MULTIBULLY_BAD_ADDRESS'],
     ['239.1.2.3:0', 'ERR_MULTIBULLY_BAD_ADDRESS'],
@@ -27,6 +44,8 @@ describe('group address parsing', () => {
     ['[fe80::1]:9999', 'ERR_MULTIBULLY_NOT_MULTICAST'],
     ['[ff02::1%eth0]:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
     ['[zz::1]:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['[::ffff:239.1.2.3]:9999', 'ERR_MULTIBULLY_BAD_ADDRESS'],
+    ['224.0.0.0:9999', 'ERR_MULTIBULLY_RESERVED_GROUP'],
   ])('rejects %s', (text, code) => {
     expect(() => parseGroupAddress(text)).toThrow(expect.objectContaining({ code }));
   });
@@ -58,6 +77,11 @@ describe('Participant options', () => {
     ['empty cluster', { cluster: '' }, /cluster must be 1\.\.64 bytes/],
     ['long cluster', { cluster: 'x'.repeat(65) }, /cluster must be 1\.\.64 bytes/],
     ['empty secret', { secret: '' }, /secret must not be empty/],
+    ['secret shorter than the wire minimum', { secret: 'x'.repeat(15) }, /secret must be at least 16 bytes, got 15/],
+    ['short key secret', { keys: [{ id: 1, secret: new Uint8Array(8) }] }, /keys\[0\]\.secret must be at least 16 bytes/],
+    ['key id above the wire maximum', { keys: [{ id: 256, secret: 'b'.repeat(20) }] }, /keys\[0\]\.id must be an integer in 0\.\.255/],
+    ['sendKeyId above the wire maximum', { secret: 'b'.repeat(20), sendKeyId: 256 }, /sendKeyId must be in 0\.\.255/],
+    ['cluster over the wire maximum in UTF-8 bytes', { cluster: 'é'.repeat(33) }, /cluster must be 1\.\.64 bytes/],
     ['secret of wrong type', { secret: 42 }, /secret must be a string or a Uint8Array/],
     ['secret and keys', { secret: 'a'.repeat(20), keys: [{ id: 1, secret: 'b'.repeat(20) }] }, /either secret or keys/],
     ['empty keys', { keys: [] }, /non-empty array/],
@@ -113,6 +137,22 @@ describe('Participant options', () => {
       expect(() => new Participant({ ...GOOD, ...change } as ParticipantOptions), JSON.stringify(change)).toThrow();
     }
     expect(openFds()).toBe(before);
+  });
+
+  it.each([
+    ['okWaitMs below heartbeatMs without preempt', { heartbeatMs: 100, okWaitMs: 50, preempt: false }, RangeError, 'ERR_OUT_OF_RANGE', /okWaitMs/],
+    ['coordinatorWaitMs not above heartbeatMs', { heartbeatMs: 100, coordinatorWaitMs: 100 }, RangeError, 'ERR_OUT_OF_RANGE', /coordinatorWaitMs/],
+    ['fractional misses', { misses: 1.5 }, RangeError, 'ERR_OUT_OF_RANGE', /misses/],
+    ['heartbeat too long for go mode', { wire: 'go', heartbeatMs: 400 }, RangeError, 'ERR_OUT_OF_RANGE', /heartbeatMs/],
+  ] as const)('timer rules checked by the core carry a code too: %s', (_name, change, kind, code, message) => {
+    let thrown: unknown;
+    try {
+      new Participant({ ...GOOD, ...change } as ParticipantOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(kind);
+    expect(thrown).toMatchObject({ code, message: expect.stringMatching(message) });
   });
 
   it('names the existing interfaces when the NIC is unknown', () => {

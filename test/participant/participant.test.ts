@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Participant, type ParticipantOptions } from '../../lib/participant';
@@ -209,3 +210,74 @@ describe('listener exceptions', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('start() with a throwing listener', () => {
+  it('resolves with the participant running; the exception surfaces as uncaught', () => {
+    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures/throwing-start-listener.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    // The exception is rethrown on nextTick: after start() has settled but before the timers run.
+    expect(lines).toEqual(['uncaught: start listener boom', 'start resolved: candidate', 'later: leader, sending true', 'stopped: stopped', '']);
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('event delivery after stop()', () => {
+  it('a listener that stops the participant ends the batch: nothing is delivered after stopped', async () => {
+    const { address, cluster } = freshGroup();
+    const [node] = track(participants([7], { address, cluster }));
+    const seen: string[] = [];
+    node!.on('state', ({ to }) => seen.push(`state:${to}`));
+    node!.on('leader', () => seen.push('leader'));
+    // Becoming leader is one batch: state → leader, then the 'leader' event.
+    node!.on('state', ({ to }) => {
+      if (to === 'leader') void node!.stop();
+    });
+    await node!.start();
+    await waitUntil(() => node!.state === 'stopped', CONVERGE_MS, 'the node to stop itself');
+    await new Promise((done) => setTimeout(done, 50));
+    expect(seen.slice(-2)).toEqual(['state:leader', 'state:stopped']);
+    expect(seen).not.toContain('leader');
+  });
+});
+
+describe('unicast datagrams', () => {
+  it('are dropped as not-group and never change the election', async () => {
+    const { address, cluster, port } = freshGroup();
+    const [node] = track(participants([5], { address, cluster }));
+    await node!.start();
+    await waitUntil(() => node!.state === 'leader', CONVERGE_MS, 'a lone leader');
+    const codec = createV1Codec({ cluster });
+    const from = { id: 99n, address: '127.0.0.2', nonce: 123n };
+    const coordinator = (seq: bigint): Uint8Array => codec.encode({ type: 'coordinator', term: node!.term + 5n, from, seq, flags: 0 });
+    const unicast = createSocket('udp4');
+    cleanup.push(() => new Promise((done) => unicast.close(() => done(undefined))));
+    await new Promise<void>((done, fail) => unicast.send(coordinator(1n), port, '127.0.0.1', (error) => (error ? fail(error) : done())));
+    await waitUntil(() => node!.counters.dropped['not-group'] >= 1, 2_000, 'a not-group drop');
+    expect(node!.state).toBe('leader');
+    expect(node!.leader?.id).toBe(5n);
+    // Control: the same message sent to the group is accepted, so only the destination mattered.
+    rawSocket(port).send(coordinator(2n), GROUP, port);
+    await waitUntil(() => node!.leader?.id === 99n, 2_000, 'following 99 after the group copy');
+    expect(node!.counters.dropped['not-group']).toBe(1);
+  });
+});
+
+describe('state outside a run', () => {
+  it("reads 'stopped' after stop() before start(), and start() then refuses", async () => {
+    const { address, cluster } = freshGroup();
+    const node = new Participant({ address, cluster, interface: 'lo', id: 1 });
+    expect(node.state).toBe('idle');
+    await node.stop();
+    expect(node.state).toBe('stopped');
+    await expect(node.start()).rejects.toMatchObject({ code: 'ERR_MULTIBULLY_STARTED' });
+  });
+
+  it("reads 'stopped' after a start() that failed", async () => {
+    const { address, cluster } = freshGroup();
+    const node = new Participant({ address, cluster, interface: 'lo', id: 1, signal: AbortSignal.abort() });
+    await expect(node.start()).rejects.toThrow();
+    expect(node.state).toBe('stopped');
+  });
+});
+

@@ -24,12 +24,21 @@ interface Batch {
   readonly budgetMs: number;
 }
 
-function runBatch(batch: Batch): { ran: number; failures: ScheduleResult[]; messages: number } {
+/** Lets vitest's worker answer its RPC: a soak that never yields for minutes makes it time out. */
+const YIELD_EVERY_MS = 1_000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function runBatch(batch: Batch): Promise<{ ran: number; failures: ScheduleResult[]; messages: number }> {
   const started = Date.now();
+  let yieldedAt = started;
   const failures: ScheduleResult[] = [];
   let ran = 0;
   let messages = 0;
   for (let seed = batch.firstSeed; ran < batch.target && Date.now() - started < batch.budgetMs; seed++) {
+    if (Date.now() - yieldedAt > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      yieldedAt = Date.now();
+    }
     const result = runSchedule(generateSchedule(seed, batch.maxNodes));
     messages += result.messages;
     ran++;
@@ -47,33 +56,38 @@ function report(failures: ScheduleResult[], maxNodes: number): string {
 }
 
 describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
-  it('random schedules with N in 2..20 keep invariants (a), (b), (c)', () => {
+  it('random schedules with N in 2..20 keep invariants (a), (b), (c)', async () => {
     const batch: Batch = SOAK
       ? { firstSeed: 1_000_000, target: 50_000, minimum: 5_000, maxNodes: 30, budgetMs: 240_000 }
       : { firstSeed: 1, target: 2_000, minimum: 300, maxNodes: 20, budgetMs: 35_000 };
-    const { ran, failures, messages } = runBatch(batch);
+    const { ran, failures, messages } = await runBatch(batch);
     console.log(`sim: ${ran} schedules (N 2..${batch.maxNodes}), ${messages} messages, ${failures.length} failing`);
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(batch.minimum);
   }, SOAK ? 300_000 : 60_000);
 
-  it('large schedules with N up to 100 keep invariants (a), (b), (c)', () => {
+  it('large schedules with N up to 100 keep invariants (a), (b), (c)', async () => {
     const batch: Batch = SOAK
       ? { firstSeed: 5_000_000, target: 2_000, minimum: 100, maxNodes: 200, budgetMs: 240_000 }
       : { firstSeed: 500_000, target: 40, minimum: 8, maxNodes: 100, budgetMs: 15_000 };
-    const { ran, failures } = runBatch(batch);
+    const { ran, failures } = await runBatch(batch);
     console.log(`sim: ${ran} large schedules (N 2..${batch.maxNodes}), ${failures.length} failing`);
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);
     expect(ran).toBeGreaterThanOrEqual(batch.minimum);
   }, SOAK ? 300_000 : 60_000);
 
-  it('interoperates with the Go library model: mixed clusters converge on the highest node and stay', () => {
+  it('interoperates with the Go library model: mixed clusters converge on the highest node and stay', async () => {
     const budgetMs = SOAK ? 120_000 : 10_000;
     const target = SOAK ? 20_000 : 400;
     const started = Date.now();
     const failures: InteropResult[] = [];
     let ran = 0;
+    let yieldedAt = started;
     for (let seed = SOAK ? 100_000 : 1; ran < target && Date.now() - started < budgetMs && failures.length < 5; seed++, ran++) {
+      if (Date.now() - yieldedAt > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        yieldedAt = Date.now();
+      }
       const result = runInterop(seed);
       if (result.problems.length > 0) failures.push(result);
     }

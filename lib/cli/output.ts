@@ -33,3 +33,12 @@ export function eventLine(event: string, ownId: bigint, term: bigint, leader: Le
 export function formatEventLine(line: EventLine): string {
   return JSON.stringify(line) + '\n';
 }
+
+/**
+ * A reader of our stdout that goes away (EPIPE, e.g. `multibully interfaces | head -1`) must
+ * not crash the process with an unhandled 'error': the first error is reported, later ones ignored.
+ */
+export function tolerateClosedStdout(onFirstError: (error: Error) => void = () => {}): void {
+  process.stdout.once('error', onFirstError);
+  process.stdout.on('error', () => {});
+}

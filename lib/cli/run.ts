@@ -5,7 +5,8 @@ import { Participant, type LeaderInfo } from '../participant';
 import type { Logger } from '../participant/logger';
 import type { RunArgs } from './args';
 import { HookRunner } from './hooks';
-import { eventLine, formatEventLine } from './output';
+import { eventLine, formatEventLine, tolerateClosedStdout } from './output';
+import { onTerminationSignals } from './signals';
 import { createStderrLogger } from './stderr-logger';
 import { UsageError } from './usage';
 
@@ -15,8 +16,7 @@ const SHUTDOWN_DEADLINE_MS = 900;
 export async function runParticipant(args: RunArgs, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const logger = createStderrLogger(args.logLevel);
   // A reader of our stdout that goes away (EPIPE) must not take the election down with it.
-  process.stdout.once('error', (error) => logger.warn({ err: error }, 'stdout is gone; events are no longer printed'));
-  process.stdout.on('error', () => {});
+  tolerateClosedStdout((error) => logger.warn({ err: error }, 'stdout is gone; events are no longer printed'));
   const participant = new Participant({
     address: args.address,
     interface: args.interface,
@@ -69,8 +69,8 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // A second signal while resigning (an impatient operator, a supervisor's repeat) changes nothing.
+  onTerminationSignals(shutdown, (signal) => logger.info({ signal }, 'already stopping'));
 
   await participant.start();
   logger.info({ interface: participant.interface.name, address: participant.self.address }, 'running');

@@ -1,10 +1,11 @@
 // The CLI as a process on this host (loopback only; no root needed).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { lanSupport } from '../lan';
 import { CLI_PATH, CliNode, testPort, waitForAgreement } from './cli-node';
 
 const dir = mkdtempSync(join(tmpdir(), 'mb-cli-'));
@@ -57,6 +58,27 @@ describe('multibully CLI', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(`${lo!.index}: lo <`);
     expect(text.stdout).toContain('ipv4 127.0.0.1/8');
+  });
+
+  it.each([[['interfaces']], [['interfaces', '--json']], [['--help']]])('%j with a closed stdout (EPIPE) exits 0 without a stack trace', async (args) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Like `| head -1` after one line: the reader is gone before the CLI writes.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('exit', (c, s) => done([c, s])));
+    expect(stderr).toBe('');
+    expect([code, signal]).toEqual([0, null]);
+  });
+
+  it('repeated SIGTERMs during shutdown still end with the stopped line and exit 0', async () => {
+    const port = testPort();
+    const node = startLocal(['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '4', '--heartbeat', '50'], 'signalled');
+    await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    for (let i = 0; i < 3; i++) node.child.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(node.events.at(-1)).toMatchObject({ event: 'stopped', id: '4' });
+    expect(node.events.filter((e) => e.event === 'stopped')).toHaveLength(1);
   });
 
   it('prints --help on stdout and exits 0', () => {
@@ -141,6 +163,17 @@ describe('multibully CLI', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/node 3: LEADER/);
     expect(result.stdout).toMatch(/Handover: node 2 leads/);
+  });
+});
+
+const support = lanSupport();
+describe.skipIf(!support.ok)('multibully CLI in a private network namespace', () => {
+  it('exits 2 with a usage message for a NIC without an address of the group family', () => {
+    // `unshare -n`: a fresh namespace (gone with the process) whose lo has no address at all.
+    const result = spawnSync('unshare', ['-n', process.execPath, CLI_PATH, '--interface', 'lo', '--address', '239.77.0.5:9', '--id', '1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toMatch(/^multibully: interface lo \(1\) has no IPv4 address/);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
   });
 });
 

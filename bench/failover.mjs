@@ -6,6 +6,11 @@
 //   keepalived formula  = 3 × advert + Skew_Time, Skew_Time = (256 − 254) × advert / 256,
 //                         with advert = heartbeat (VRRP's Master_Down_Interval for the best backup)
 //   keepalived resign   = Skew_Time (a master's priority-0 advert: backups wait only the skew)
+//   raw multicast       = one-way latency across the same LAN with the same native sockets,
+//                         measured at the start of the run (round trip / 2, bench/mcast-echo.mjs)
+// Goals (checked per configuration, PASS/MISS printed, exit status 1 if any is missed):
+//   SIGKILL → new leader: median ≤ detection bound, max ≤ 1.3 × detection bound
+//   SIGTERM → new leader: median ≤ skew step + 20 ms (the leader resigns: no detection at all)
 // Bounded: ROUNDS per scenario, every wait has a timeout, the whole run has a deadline.
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
@@ -18,7 +23,10 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const RUN_DEADLINE = Date.now() + 180_000;
 const WAIT_MS = 15_000;
 const GROUP = '239.77.200.1';
-const CORE_DEFAULTS = { heartbeatMs: 100, misses: 3 }; // lib/core defaults (v1)
+const ECHO = resolve(dirname(fileURLToPath(import.meta.url)), 'mcast-echo.mjs');
+const PINGS = 50;
+const CORE_DEFAULTS = { heartbeatMs: 100, misses: 3 }; // lib/core defaults (v1); skew step = heartbeat / 5
+const SIGTERM_SLACK_MS = 20;
 const CONFIGS = [
   { name: 'default timers', heartbeatMs: undefined },
   { name: 'heartbeat 50 ms', heartbeatMs: 50 },
@@ -113,10 +121,39 @@ function stats(values) {
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`.padStart(10);
 
+/** One-way multicast latency host 0 → host 1 with the native socket: round trips / 2. */
+async function measureRawLatency(hosts, port) {
+  const echo = hosts[1].spawnNode(ECHO, ['echo', hosts[1].iface, GROUP, String(port)]);
+  try {
+    await new Promise((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error('echo did not start')), WAIT_MS);
+      echo.stdout.on('data', (chunk) => String(chunk).includes('ready') && (clearTimeout(timer), ready()));
+      echo.once('exit', (code) => fail(new Error(`echo exited with ${code}`)));
+    });
+    const ping = hosts[0].spawnNode(ECHO, ['ping', hosts[0].iface, GROUP, String(port), String(PINGS)]);
+    let out = '';
+    ping.stdout.on('data', (chunk) => (out += chunk));
+    await new Promise((done) => ping.once('exit', done));
+    const { sent, rtts } = JSON.parse(out);
+    return { sent, answered: rtts.length, oneWay: stats(rtts.map((rtt) => rtt / 2)) };
+  } finally {
+    echo.kill('SIGKILL');
+  }
+}
+
+function checkGoal(goals, what, measured, limit, formula) {
+  const pass = measured <= limit;
+  goals.push(pass);
+  console.log(`  ${pass ? 'PASS' : 'MISS'}  ${what.padEnd(34)} ${fmt(measured)} ≤ ${fmt(limit)}  (${formula})`);
+}
+
 async function main() {
   const netns = netnsSupported();
   const hosts = netns ? createBenchLan(HOSTS) : loopbackHosts(HOSTS);
   console.log(`multibully failover benchmark: ${HOSTS} CLI processes on ${netns ? 'a namespace LAN (bridge, one veth per host)' : 'loopback (no root: namespaces unavailable)'}, ${ROUNDS} rounds per configuration\n`);
+  const raw = await measureRawLatency(hosts, 20_000 + Math.floor(Math.random() * 40_000));
+  console.log(`baseline, raw multicast one-way latency (${raw.answered}/${raw.sent} pings, native socket): median ${fmt(raw.oneWay.median)}  min ${fmt(raw.oneWay.min)}  max ${fmt(raw.oneWay.max)}\n`);
+  const goals = [];
   for (const config of CONFIGS) {
     const hb = config.heartbeatMs ?? CORE_DEFAULTS.heartbeatMs;
     const misses = CORE_DEFAULTS.misses;
@@ -141,8 +178,18 @@ async function main() {
     const term = table['SIGTERM → new leader'].median;
     console.log(`  baselines (same timers): detection bound misses×hb+skew = ${detectionBound.toFixed(1)} ms; keepalived 3×advert+skew = ${keepalivedMasterDown.toFixed(1)} ms; keepalived resign (skew) = ${keepalivedResign.toFixed(2)} ms`);
     console.log(`  ratios: SIGKILL/detection bound = ${(kill / detectionBound).toFixed(2)}, SIGKILL/keepalived = ${(kill / keepalivedMasterDown).toFixed(2)}, SIGTERM/SIGKILL = ${(term / kill).toFixed(3)}`);
-    console.log(`  reference (Go MultiBully, measured elsewhere, fixed timers): SIGKILL 2480 ms → ours is ${(2480 / kill).toFixed(1)}× faster\n`);
+    console.log(`  SIGTERM/raw one-way latency = ${(term / raw.oneWay.median).toFixed(1)} (a resign needs RESIGN, ELECTION and COORDINATOR: 3 one-way trips + the failover OK wait ${(hb / 20).toFixed(1)} ms)`);
+    console.log(`  reference (Go MultiBully, measured elsewhere, fixed timers): SIGKILL 2480 ms → ours is ${(2480 / kill).toFixed(1)}× faster`);
+    console.log('  goals:');
+    const skewStep = hb / 5;
+    checkGoal(goals, 'SIGKILL → new leader, median', kill, detectionBound, `misses × hb + skew step = ${misses} × ${hb} + ${skewStep}`);
+    checkGoal(goals, 'SIGKILL → new leader, max', table['SIGKILL → new leader'].max, 1.3 * detectionBound, '1.3 × detection bound');
+    checkGoal(goals, 'SIGTERM → new leader, median', term, skewStep + SIGTERM_SLACK_MS, `skew step + ${SIGTERM_SLACK_MS} ms`);
+    console.log('');
   }
+  const missed = goals.filter((pass) => !pass).length;
+  console.log(missed === 0 ? `all ${goals.length} goals met` : `${missed} of ${goals.length} goals missed`);
+  if (missed > 0) process.exitCode = 1;
 }
 
 main()

@@ -1,18 +1,56 @@
 // A minimal namespace LAN for the benchmark: a switch namespace with a bridge and one
 // namespace per host (eth0, 10.77.200.<i+1>/24). Nothing is created in the root namespace;
-// everything is removed on exit, including after Ctrl-C.
+// everything is removed on exit, including after Ctrl-C. A bench that was SIGKILLed cannot
+// clean up, so every run first removes the namespaces of bench runs whose process is gone.
 import { execFileSync, spawn } from 'node:child_process';
 
 const children = new Set();
 const namespaces = [];
+/** `mbbench-<pid in base36>-<role>`: the pid says whose they are (test/lan's names never start so). */
+const PREFIX = 'mbbench-';
+const OWN_TAG = `${PREFIX}${process.pid.toString(36)}`;
+const BENCH_NETNS = /^mbbench-([0-9a-z]+)-(sw|probe|h[0-9]+)$/;
 
 function ip(args) {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
 }
 
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** Removes bench namespaces (and their processes) left behind by bench runs that no longer exist. */
+export function sweepLeftovers() {
+  let listed;
+  try {
+    listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    return [];
+  }
+  const removed = [];
+  for (const netns of listed.split('\n').map((line) => line.trim().split(/\s+/)[0])) {
+    const match = BENCH_NETNS.exec(netns ?? '');
+    if (!match || processAlive(parseInt(match[1], 36))) continue;
+    try {
+      const pids = execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8', timeout: 10_000 }).split('\n').filter(Boolean);
+      for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+      ip(['netns', 'del', netns]);
+      removed.push(netns);
+    } catch {
+      // gone meanwhile, or another sweeper got it
+    }
+  }
+  return removed;
+}
+
 export function netnsSupported() {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  const probe = `mbb${process.pid.toString(36)}p`;
+  const probe = `${OWN_TAG}-probe`;
   try {
     ip(['netns', 'add', probe]);
     ip(['netns', 'del', probe]);
@@ -23,7 +61,9 @@ export function netnsSupported() {
 }
 
 export function createBenchLan(hostCount) {
-  const tag = `mbb${process.pid.toString(36)}`;
+  const swept = sweepLeftovers();
+  if (swept.length > 0) console.log(`removed ${swept.length} namespaces left by killed bench runs: ${swept.join(' ')}`);
+  const tag = OWN_TAG;
   const sw = `${tag}-sw`;
   ip(['netns', 'add', sw]);
   namespaces.push(sw);
@@ -34,7 +74,7 @@ export function createBenchLan(hostCount) {
     const netns = `${tag}-h${i}`;
     ip(['netns', 'add', netns]);
     namespaces.push(netns);
-    const port = `${tag}p${i}`;
+    const port = `h${i}`; // inside the switch namespace: no clash with anything outside
     ip(['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
     ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
     ip(['-n', netns, 'link', 'set', 'lo', 'up']);

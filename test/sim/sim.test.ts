@@ -59,7 +59,7 @@ describe.skipIf(REPLAY_SEED !== undefined)('seeded fault schedules', () => {
   it('random schedules with N in 2..20 keep invariants (a), (b), (c)', async () => {
     const batch: Batch = SOAK
       ? { firstSeed: 1_000_000, target: 50_000, minimum: 5_000, maxNodes: 30, budgetMs: 240_000 }
-      : { firstSeed: 1, target: 2_000, minimum: 300, maxNodes: 20, budgetMs: 35_000 };
+      : { firstSeed: 1, target: 3_000, minimum: 1_000, maxNodes: 20, budgetMs: 40_000 };
     const { ran, failures, messages } = await runBatch(batch);
     console.log(`sim: ${ran} schedules (N 2..${batch.maxNodes}), ${messages} messages, ${failures.length} failing`);
     expect(failures, report(failures, batch.maxNodes)).toEqual([]);

@@ -2,7 +2,7 @@
 // It carries no term, nonce, sequence, flags, metadata, cluster or authentication.
 import { inspect } from 'node:util';
 import type { Message, MessageType } from '../core/types';
-import { parseAddress, unicastProblem } from './address';
+import { parseAddress, unicastProblem } from '../core/address';
 import { drop, wireTypeError } from './errors';
 import type { Codec, DecodeResult } from './types';
 import { UINT64_MAX, checkMessage, checkSenderAddress, toUint64 } from './validate';

@@ -1,6 +1,6 @@
 // Checks a Message before encoding; both codecs share these so their errors read the same.
 import type { Message, MessageType } from '../core/types';
-import { parseAddress, unicastProblem, type ParsedAddress } from './address';
+import { parseAddress, unicastProblem, type ParsedAddress } from '../core/address';
 import { wireRangeError, wireTypeError } from './errors';
 
 export const UINT64_MAX = (1n << 64n) - 1n;

@@ -1,4 +1,5 @@
-// IP address text <-> bytes, with one canonical text form per address:
+// IP address text <-> bytes, with one canonical text form per address (shared by the core's
+// priority order and the wire codecs; pure, no I/O):
 // IPv4 as a dotted quad without leading zeros, IPv6 as RFC 5952 (lowercase, longest run of
 // two or more zero groups compressed, first run on a tie). IPv4-mapped IPv6 (::ffff:a.b.c.d)
 // is folded to plain IPv4 so that an address has exactly one wire encoding.

@@ -33,6 +33,8 @@ export interface ParticipantOptions {
   heartbeatMs?: number;
   misses?: number;
   okWaitMs?: number;
+  /** After a leader is lost (timeout or RESIGN), how long a candidate that sat out its skew waits for an OK. */
+  failoverOkWaitMs?: number;
   coordinatorWaitMs?: number;
   /** A higher node that joins takes over a healthy leader (Bully semantics). Default true. */
   preempt?: boolean;
@@ -61,6 +63,7 @@ export interface ResolvedOptions {
   readonly heartbeatMs: number | undefined;
   readonly misses: number | undefined;
   readonly okWaitMs: number | undefined;
+  readonly failoverOkWaitMs: number | undefined;
   readonly coordinatorWaitMs: number | undefined;
   readonly preempt: boolean | undefined;
   readonly ttl: number;
@@ -73,7 +76,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = new Set([
   'address', 'interface', 'id', 'cluster', 'secret', 'keys', 'sendKeyId', 'heartbeatMs', 'misses',
-  'okWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'metadata', 'wire', 'logger', 'signal',
+  'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'metadata', 'wire', 'logger', 'signal',
 ]);
 const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata'] as const;
 
@@ -106,6 +109,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     heartbeatMs: optionalNumber('heartbeatMs', options.heartbeatMs),
     misses: optionalNumber('misses', options.misses),
     okWaitMs: optionalNumber('okWaitMs', options.okWaitMs),
+    failoverOkWaitMs: optionalNumber('failoverOkWaitMs', options.failoverOkWaitMs),
     coordinatorWaitMs: optionalNumber('coordinatorWaitMs', options.coordinatorWaitMs),
     preempt: optionalBoolean('preempt', options.preempt),
     ttl: optionalInteger('ttl', options.ttl, 0, 255) ?? 1,
@@ -240,4 +244,16 @@ function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** The election timers a participant runs with, defaults filled in (ms, except misses/rank). */
+export interface ParticipantTimers {
+  readonly heartbeatMs: number;
+  readonly misses: number;
+  readonly okWaitMs: number;
+  readonly failoverOkWaitMs: number;
+  readonly coordinatorWaitMs: number;
+  /** A survivor of rank r (0 = highest known) waits about r × skewStepMs before speaking. */
+  readonly skewStepMs: number;
+  readonly maxSkewRank: number;
 }

@@ -11,7 +11,7 @@ import type { ParticipantCounters, ParticipantDropReason } from './counters';
 import { stateError, withCode } from './errors';
 import { cryptoRandom, randomNonce, sameIdentity } from './identity';
 import type { Logger } from './logger';
-import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions } from './options';
+import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions, type ParticipantTimers } from './options';
 
 export interface LeaderInfo {
   readonly id: bigint;
@@ -88,6 +88,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       ...(resolved.heartbeatMs !== undefined && { heartbeatMs: resolved.heartbeatMs }),
       ...(resolved.misses !== undefined && { misses: resolved.misses }),
       ...(resolved.okWaitMs !== undefined && { okWaitMs: resolved.okWaitMs }),
+      ...(resolved.failoverOkWaitMs !== undefined && { failoverOkWaitMs: resolved.failoverOkWaitMs }),
       ...(resolved.coordinatorWaitMs !== undefined && { coordinatorWaitMs: resolved.coordinatorWaitMs }),
       ...(resolved.preempt !== undefined && { preempt: resolved.preempt }),
       ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
@@ -124,6 +125,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   get group(): { group: string; port: number; family: 4 | 6 } {
     return { ...this.#options.group };
+  }
+
+  /** The election timers in force (defaults filled in), e.g. to derive a failover bound. */
+  get timers(): ParticipantTimers {
+    const { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank } = this.#election.options;
+    return { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank };
   }
 
   get counters(): ParticipantCounters {

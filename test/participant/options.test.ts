@@ -144,6 +144,8 @@ describe('Participant options', () => {
     ['coordinatorWaitMs not above heartbeatMs', { heartbeatMs: 100, coordinatorWaitMs: 100 }, RangeError, 'ERR_OUT_OF_RANGE', /coordinatorWaitMs/],
     ['fractional misses', { misses: 1.5 }, RangeError, 'ERR_OUT_OF_RANGE', /misses/],
     ['heartbeat too long for go mode', { wire: 'go', heartbeatMs: 400 }, RangeError, 'ERR_OUT_OF_RANGE', /heartbeatMs/],
+    ['failoverOkWaitMs above okWaitMs', { heartbeatMs: 100, okWaitMs: 100, failoverOkWaitMs: 150 }, RangeError, 'ERR_OUT_OF_RANGE', /failoverOkWaitMs/],
+    ['failoverOkWaitMs in go mode', { wire: 'go', failoverOkWaitMs: 5 }, RangeError, 'ERR_OUT_OF_RANGE', /failoverOkWaitMs/],
   ] as const)('timer rules checked by the core carry a code too: %s', (_name, change, kind, code, message) => {
     let thrown: unknown;
     try {
@@ -153,6 +155,12 @@ describe('Participant options', () => {
     }
     expect(thrown).toBeInstanceOf(kind);
     expect(thrown).toMatchObject({ code, message: expect.stringMatching(message) });
+  });
+
+  it('passes failoverOkWaitMs through to the election core', () => {
+    const participant = new Participant({ ...GOOD, heartbeatMs: 100, failoverOkWaitMs: 7 });
+    expect(participant.timers.failoverOkWaitMs).toBe(7);
+    expect(new Participant({ ...GOOD, heartbeatMs: 100 }).timers.failoverOkWaitMs).toBe(5);
   });
 
   it('names the existing interfaces when the NIC is unknown', () => {

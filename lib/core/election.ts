@@ -417,6 +417,9 @@ export class Election {
     this.#lastLeaderTerm = term;
     if (term > this.#term) this.#term = term;
     if (this.#role !== 'follower') {
+      // The round is settled: earlier ELECTION/OK traffic from higher nodes must not make a
+      // later leader failure wait for a COORDINATOR that this round already delivered.
+      this.#higherActivityAt = -Infinity;
       this.#waitingOn.clear();
       this.#clearRoleTimers();
       this.#transition('follower', reason);

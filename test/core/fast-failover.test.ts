@@ -74,6 +74,26 @@ describe('fast failover', () => {
     expect(types(runUntil(low, DETECTION + low.options.okWaitMs))).toEqual([]);
   });
 
+  it('a leader that dies right after its election is detected within misses × heartbeat + skew', () => {
+    // Cold start: node 5 hears node 9 elect and OK it, then node 9's COORDINATOR settles the round.
+    const low = makeElection(node(5));
+    low.start(0);
+    low.receive(msg('election', node(9), 0n), 1);
+    low.receive(msg('ok', node(9), 0n), 2);
+    expect(low.role).toBe('waiting');
+    low.receive(msg('coordinator', node(9), 1n), 110);
+    expect(low.role).toBe('follower');
+    // Node 9 dies at once. The round's ELECTION/OK traffic is settled history: no extra
+    // coordinator wait, the survivor (rank 0 now) speaks as soon as the leader times out.
+    const { heartbeatMs, misses, failoverOkWaitMs } = low.options;
+    const timeout = 110 + misses * heartbeatMs;
+    const detected = runUntil(low, timeout);
+    expect(types(detected)).toEqual(['election']);
+    expect(eventsOf(detected, 'state')[0]).toMatchObject({ from: 'follower', to: 'candidate', reason: 'leader-timeout' });
+    runUntil(low, timeout + failoverOkWaitMs);
+    expect(low.role).toBe('leader');
+  });
+
   it('a cold start still waits the full okWait: nodes do not know each other yet', () => {
     const joiner = makeElection(node(7));
     expect(types(joiner.start(0))).toEqual(['election']);

@@ -197,8 +197,8 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
       // Every packet the CLI nodes sent is a well-formed Go packet.
       const goPacket = /^[012]\|10\.77\.1\.[0-9]+\|(5|7)\|#+$/;
       for (const l of heard.lines) {
-        const p = JSON.parse(l) as { sent?: number; length: number; text: string };
-        if (p.sent !== undefined) continue;
+        const p = JSON.parse(l) as { sent?: number; ready?: boolean; length: number; text: string };
+        if (p.sent !== undefined || p.ready) continue;
         expect(p.length).toBe(128);
         expect(p.text).toMatch(goPacket);
       }
@@ -248,7 +248,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     const goNode = goHost.spawnNode(resolve(__dirname, 'fixtures/go-node.cjs'), [GROUP, String(port), goHost.eth0.ipv4, '900', String(sendSeconds), String(sendSeconds + 1), 'ok']);
     const heard = collectLines(goNode);
     try {
-      await sleep(300); // the stand-in has joined the group
+      await heard.waitFor((l) => (JSON.parse(l) as { ready?: boolean }).ready === true, 10_000);
       const startedAt = now();
       const node = CliNode.onHost(lan.hosts[1]!, ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', '5', '--wire', 'go'], 'go-cli');
       running.push(node);

@@ -92,7 +92,7 @@ describe('multibully CLI', () => {
     const leaderFile = join(dir, 'leader.env');
     const followerFile = join(dir, 'follower.env');
     const base = ['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--heartbeat', '50', '--cluster', `cli-${port}`];
-    const hooks = ['--on-leader', `env | grep ^MULTIBULLY_ | sort > ${leaderFile}`, '--on-follower', `env | grep ^MULTIBULLY_ | sort > ${followerFile}`];
+    const hooks = ['--on-leader', `env | grep -E '^MULTIBULLY_(ID|TERM|STATE|LEADER_ID|LEADER_ADDRESS)=' | sort > ${leaderFile}`, '--on-follower', `env | grep -E '^MULTIBULLY_(ID|TERM|STATE|LEADER_ID|LEADER_ADDRESS)=' | sort > ${followerFile}`];
     const low = startLocal([...base, '--id', '1', ...hooks], 'low');
     const high = startLocal([...base, '--id', '2', ...hooks], 'high');
     await waitForAgreement([low, high], '2', 10_000);

@@ -7,13 +7,13 @@ export type LanSupport = { ok: true } | { ok: false; reason: string };
 let cached: LanSupport | undefined;
 
 /**
- * With MULTIBULLY_REQUIRE_NETNS=1 (set by .ci/run) a missing capability is an error, so the
+ * With REQUIRE_NETNS_TESTS=1 (set by .ci/run) a missing capability is an error, so the
  * namespace suites fail loudly instead of being skipped.
  */
 export function lanSupport(): LanSupport {
   cached ??= probe();
-  if (!cached.ok && process.env.MULTIBULLY_REQUIRE_NETNS === '1') {
-    throw new Error(`MULTIBULLY_REQUIRE_NETNS=1 but the test LAN cannot be built: ${cached.reason}`);
+  if (!cached.ok && process.env.REQUIRE_NETNS_TESTS === '1') {
+    throw new Error(`REQUIRE_NETNS_TESTS=1 but the test LAN cannot be built: ${cached.reason}`);
   }
   return cached;
 }

@@ -18,15 +18,3 @@ export function message(overrides: Partial<Message> & { type?: MessageType } = {
 export function sender(id: bigint, address: string, nonce: bigint): Message['from'] {
   return { id, address, nonce };
 }
-
-/** Deterministic PRNG (mulberry32) so fuzz runs are reproducible from their seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -179,7 +179,12 @@ export class Election {
   stop(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
     this.#enter(now);
-    if (this.#role === 'leader' && !this.#go) this.#send('resign');
+    if (this.#role === 'leader' && !this.#go) {
+      // Twice: a follower that misses the only RESIGN waits out a whole detection bound. The
+      // copies carry their own seq, so the replay filter keeps both; a second one is a no-op.
+      this.#send('resign');
+      this.#send('resign');
+    }
     this.#timers.clear();
     this.#leader = undefined;
     this.#leaderMetadata = undefined;

@@ -79,11 +79,26 @@ describe('skew: the highest surviving node speaks first', () => {
 });
 
 describe('RESIGN on clean stop', () => {
+  it('RESIGN is sent twice, so one lost copy does not cost a follower the detection bound', () => {
+    const leader = leaderAt(node(20));
+    const [first, second] = leader.stop(1_000).messages;
+    const follower = followerOf(node(9), node(20), leader.term);
+    // The first copy is lost; the second alone starts the handover.
+    const ready = follower.receive(second!, 1_001);
+    expect(eventsOf(ready, 'state')[0]).toMatchObject({ to: 'candidate', reason: 'leader-resigned' });
+    // Both copies arriving is harmless: the second changes nothing.
+    const both = followerOf(node(9), node(20), leader.term);
+    both.receive(first!, 1_001);
+    expect(both.receive(second!, 1_001.1)).toEqual({ messages: [], events: [] });
+    expect(both.role).toBe('candidate');
+  });
+
   it('a leader that stops sends RESIGN; its followers start the election at once (skew only)', () => {
     const leader = leaderAt(node(20));
     const stop = leader.stop(1_000);
-    expect(types(stop)).toEqual(['resign']);
+    expect(types(stop)).toEqual(['resign', 'resign']);
     expect(stop.messages[0]!.term).toBe(leader.term);
+    expect(stop.messages[1]!.seq).toBeGreaterThan(stop.messages[0]!.seq); // not a replay
     expect(leader.role).toBe('stopped');
 
     const follower = followerOf(node(9), node(20), leader.term);

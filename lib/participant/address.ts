@@ -3,7 +3,7 @@
 // address has one spelling everywhere (ff02::1, never ff02:0:0:0:0:0:0:1).
 import { isMulticast } from '../socket';
 import { parseAddress } from '../wire';
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError } from '../errors';
 
 export interface GroupAddress {
   /** Canonical text: dotted quad, or RFC 5952 lowercase IPv6. */

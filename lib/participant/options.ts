@@ -5,7 +5,7 @@ import { MAX_METADATA_BYTES } from '../core/types';
 import { MAX_CLUSTER_NAME_BYTES, MAX_KEY_ID, MIN_SECRET_BYTES } from '../wire';
 import { UINT64_MAX } from '../wire/validate';
 import { parseGroupAddress, type GroupAddress } from './address';
-import { rangeError, typeError, withCode } from './errors';
+import { describeValue, rangeError, typeError, withCode } from '../errors';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 export type WireMode = 'v1' | 'go';
@@ -137,7 +137,7 @@ export function checkElectionOptions(options: ElectionOptions): ElectionOptions 
 function checkInterfaceSpec(spec: unknown): string | number {
   if (typeof spec === 'string' && spec.length > 0) return spec;
   if (typeof spec === 'number' && Number.isInteger(spec) && spec > 0) return spec;
-  throw typeError('ERR_INVALID_ARG_TYPE', `interface must be a NIC name, a positive index or a local address, got ${describe(spec)}`);
+  throw typeError('ERR_INVALID_ARG_TYPE', `interface must be a NIC name, a positive index or a local address, got ${describeValue(spec)}`);
 }
 
 export function checkId(id: unknown): bigint {
@@ -152,12 +152,12 @@ export function checkId(id: unknown): bigint {
     if (id < 0n || id > UINT64_MAX) throw rangeError('ERR_OUT_OF_RANGE', `id must be in 0..2^64-1, got ${id}`);
     return id;
   }
-  throw typeError('ERR_INVALID_ARG_TYPE', `id must be a number or a bigint, got ${describe(id)}`);
+  throw typeError('ERR_INVALID_ARG_TYPE', `id must be a number or a bigint, got ${describeValue(id)}`);
 }
 
 function checkCluster(cluster: unknown): string {
   if (cluster === undefined) return 'default';
-  if (typeof cluster !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `cluster must be a string, got ${describe(cluster)}`);
+  if (typeof cluster !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `cluster must be a string, got ${describeValue(cluster)}`);
   const bytes = Buffer.byteLength(cluster, 'utf8');
   if (bytes < 1 || bytes > MAX_CLUSTER_NAME_BYTES) {
     throw rangeError('ERR_OUT_OF_RANGE', `cluster must be 1..${MAX_CLUSTER_NAME_BYTES} bytes of UTF-8, got ${bytes}`);
@@ -200,7 +200,7 @@ function checkMetadata(metadata: unknown): Uint8Array | undefined {
   let bytes: Uint8Array;
   if (typeof metadata === 'string') bytes = Buffer.from(metadata, 'utf8');
   else if (metadata instanceof Uint8Array) bytes = Uint8Array.from(metadata);
-  else throw typeError('ERR_INVALID_ARG_TYPE', `metadata must be a string or a Uint8Array, got ${describe(metadata)}`);
+  else throw typeError('ERR_INVALID_ARG_TYPE', `metadata must be a string or a Uint8Array, got ${describeValue(metadata)}`);
   if (bytes.length > MAX_METADATA_BYTES) {
     throw rangeError('ERR_OUT_OF_RANGE', `metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${bytes.length}`);
   }
@@ -221,29 +221,22 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 
 function optionalNumber(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a finite number, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a finite number, got ${describeValue(value)}`);
   if (value <= 0) throw rangeError('ERR_OUT_OF_RANGE', `${name} must be > 0, got ${value}`);
   return value;
 }
 
 function optionalInteger(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be an integer, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be an integer, got ${describeValue(value)}`);
   if (value < min || value > max) throw rangeError('ERR_OUT_OF_RANGE', `${name} must be in ${min}..${max}, got ${value}`);
   return value;
 }
 
 function optionalBoolean(name: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a boolean, got ${describeValue(value)}`);
   return value;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 /** The election timers a participant runs with, defaults filled in (ms, except misses/rank). */

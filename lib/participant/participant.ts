@@ -8,7 +8,7 @@ import { MulticastSocket, resolveInterface, type Datagram } from '../socket';
 import { createGoCodec, createV1Codec, DROP_REASONS, parseAddress, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
 import type { ParticipantCounters, ParticipantDropReason } from './counters';
-import { stateError, withCode } from './errors';
+import { codedError, withCode } from '../errors';
 import { cryptoRandom, randomNonce, sameIdentity } from './identity';
 import type { Logger } from './logger';
 import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions, type ParticipantTimers } from './options';
@@ -139,7 +139,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   /** Opens the socket, joins the group on the NIC and starts the election. */
   async start(): Promise<void> {
-    if (this.#phase !== 'new') throw stateError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
+    if (this.#phase !== 'new') throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
     const signal = this.#options.signal;
     if (signal?.aborted) {
       this.#phase = 'stopped';

@@ -2,7 +2,7 @@
 // RunLoop(stop), for code ported from Go. New code should use Participant directly.
 import { Participant } from './participant';
 import { checkId } from './options';
-import { typeError } from './errors';
+import { typeError } from '../errors';
 
 /** State passed to the callback when this node follows another (Go: multibully.Follower). */
 export const Follower = 0;

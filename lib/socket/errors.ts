@@ -1,4 +1,6 @@
-// Error constructors for the socket layer: every error carries a stable `code`.
+// The socket layer's error codes: every error it throws carries one of them.
+import * as coded from '../errors';
+import type { CodedError as BaseCodedError } from '../errors';
 
 export type SocketErrorCode =
   | 'ERR_MULTIBULLY_INVALID_ARGUMENT'
@@ -14,20 +16,9 @@ export type SocketErrorCode =
   | 'ERR_MULTIBULLY_ALREADY_BOUND'
   | 'ERR_MULTIBULLY_NATIVE_MISSING';
 
-export type CodedError<E extends Error = Error> = E & { code: SocketErrorCode };
+export type CodedError<E extends Error = Error> = BaseCodedError<E, SocketErrorCode>;
 
-function withCode<E extends Error>(error: E, code: SocketErrorCode): CodedError<E> {
-  return Object.assign(error, { code });
-}
-
-export function typeError(code: SocketErrorCode, message: string): CodedError<TypeError> {
-  return withCode(new TypeError(message), code);
-}
-
-export function rangeError(code: SocketErrorCode, message: string): CodedError<RangeError> {
-  return withCode(new RangeError(message), code);
-}
-
-export function codedError(code: SocketErrorCode, message: string, cause?: unknown): CodedError {
-  return withCode(cause === undefined ? new Error(message) : new Error(message, { cause }), code);
-}
+// The shared constructors, held to the socket layer's codes.
+export const typeError = coded.typeError<SocketErrorCode>;
+export const rangeError = coded.rangeError<SocketErrorCode>;
+export const codedError = coded.codedError<SocketErrorCode>;

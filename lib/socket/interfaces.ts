@@ -3,7 +3,8 @@ import * as net from 'node:net';
 import { nativeBinding } from './binding';
 import { codedError, rangeError, typeError } from './errors';
 import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
-import { assertFamily, canonicalAddress, describeValue, type Family } from './validate';
+import { describeValue } from '../errors';
+import { assertFamily, canonicalAddress, type Family } from './validate';
 
 /** Every interface of this host (network namespace), ordered by index. */
 export function listInterfaces(): NetworkInterfaceInfo[] {

@@ -1,6 +1,7 @@
 // MulticastSocket: the typed wrapper around the native UDP socket.
 import { EventEmitter } from 'node:events';
 import { nativeBinding, type NativeUdpSocket } from './binding';
+import { describeValue } from '../errors';
 import { codedError, rangeError, typeError } from './errors';
 import { findInterface, resolveInterface } from './interfaces';
 import type { ResolvedInterface } from './interface-types';
@@ -10,7 +11,6 @@ import {
   assertPayload,
   assertPort,
   assertTTL,
-  describeValue,
   needsScope,
   parseAddress,
   parseGroup,

@@ -1,5 +1,6 @@
 // Argument checks made before any syscall, each failing with its own clear, coded error.
 import * as net from 'node:net';
+import { describeValue } from '../errors';
 import { rangeError, typeError } from './errors';
 
 export type Family = 4 | 6;
@@ -100,11 +101,4 @@ export function assertPayload(data: unknown, family: Family): asserts data is Ui
       `payload of ${data.byteLength} bytes exceeds the IPv${family} UDP limit of ${max} bytes`,
     );
   }
-}
-
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
 }

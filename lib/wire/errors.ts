@@ -1,14 +1,15 @@
 // Option and message validation errors: Node-style `code` so callers can branch on it.
+import { rangeError, typeError } from '../errors';
 import type { DropReason } from './types';
 
 export type WireErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
 
 export function wireTypeError(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' as WireErrorCode });
+  return typeError<WireErrorCode>('ERR_INVALID_ARG_TYPE', message);
 }
 
 export function wireRangeError(message: string, code: WireErrorCode = 'ERR_OUT_OF_RANGE'): RangeError {
-  return Object.assign(new RangeError(message), { code });
+  return rangeError(code, message);
 }
 
 /** A decode failure result. */

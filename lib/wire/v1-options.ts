@@ -4,7 +4,7 @@ import { wireRangeError, wireTypeError } from './errors';
 import { DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './replay';
 import { WireSecret } from './secret';
 import { MAX_KEY_ID } from './v1-layout';
-import { describe } from './validate';
+import { describeValue } from '../errors';
 
 export interface WireKey {
   /** Key id carried in every authenticated packet: an integer 0..255. */
@@ -34,7 +34,7 @@ export interface ResolvedV1Options {
 
 export function resolveV1Options(options: unknown): ResolvedV1Options {
   if (typeof options !== 'object' || options === null) {
-    throw wireTypeError(`createV1Codec options must be an object, got ${describe(options)}`);
+    throw wireTypeError(`createV1Codec options must be an object, got ${describeValue(options)}`);
   }
   const o = options as V1CodecOptions;
   if (o.cluster === undefined) throw wireTypeError('createV1Codec: options.cluster is required');
@@ -43,10 +43,10 @@ export function resolveV1Options(options: unknown): ResolvedV1Options {
 
   const keys = new Map<number, WireSecret>();
   if (o.keys !== undefined) {
-    if (!Array.isArray(o.keys)) throw wireTypeError(`options.keys must be an array, got ${describe(o.keys)}`);
+    if (!Array.isArray(o.keys)) throw wireTypeError(`options.keys must be an array, got ${describeValue(o.keys)}`);
     o.keys.forEach((key: unknown, index) => {
       if (typeof key !== 'object' || key === null) {
-        throw wireTypeError(`options.keys[${index}] must be an object { id, secret }, got ${describe(key)}`);
+        throw wireTypeError(`options.keys[${index}] must be an object { id, secret }, got ${describeValue(key)}`);
       }
       const { id, secret } = key as WireKey;
       checkKeyId(id, `options.keys[${index}].id`);
@@ -74,7 +74,7 @@ export function resolveV1Options(options: unknown): ResolvedV1Options {
 
   const replayWindow = o.replayWindow ?? DEFAULT_REPLAY_WINDOW;
   if (typeof replayWindow !== 'number' || !Number.isInteger(replayWindow)) {
-    throw wireTypeError(`options.replayWindow must be an integer, got ${describe(replayWindow)}`);
+    throw wireTypeError(`options.replayWindow must be an integer, got ${describeValue(replayWindow)}`);
   }
   if (replayWindow < 1 || replayWindow > MAX_REPLAY_WINDOW) {
     throw wireRangeError(`options.replayWindow must be in 1..${MAX_REPLAY_WINDOW}, got ${replayWindow}`);
@@ -85,7 +85,7 @@ export function resolveV1Options(options: unknown): ResolvedV1Options {
 
 function checkKeyId(id: unknown, field: string): asserts id is number {
   if (typeof id !== 'number' || !Number.isInteger(id)) {
-    throw wireTypeError(`${field} must be an integer 0..${MAX_KEY_ID}, got ${describe(id)}`);
+    throw wireTypeError(`${field} must be an integer 0..${MAX_KEY_ID}, got ${describeValue(id)}`);
   }
   if (id < 0 || id > MAX_KEY_ID) throw wireRangeError(`${field} must be in 0..${MAX_KEY_ID}, got ${id}`);
 }

@@ -1,6 +1,7 @@
 // Checks a Message before encoding; both codecs share these so their errors read the same.
 import type { Message, MessageType } from '../core/types';
 import { parseAddress, unicastProblem, type ParsedAddress } from '../core/address';
+import { describeValue } from '../errors';
 import { wireRangeError, wireTypeError } from './errors';
 
 export const UINT64_MAX = (1n << 64n) - 1n;
@@ -11,30 +12,30 @@ export function toUint64(value: unknown, field: string): bigint {
   let big: bigint;
   if (typeof value === 'bigint') big = value;
   else if (typeof value === 'number' && Number.isSafeInteger(value)) big = BigInt(value);
-  else throw wireTypeError(`${field} must be a bigint (or a safe integer number), got ${describe(value)}`);
+  else throw wireTypeError(`${field} must be a bigint (or a safe integer number), got ${describeValue(value)}`);
   if (big < 0n || big > UINT64_MAX) throw wireRangeError(`${field} must be in 0..2^64-1, got ${big}`);
   return big;
 }
 
 export function checkMessage(message: unknown): Message {
   if (typeof message !== 'object' || message === null) {
-    throw wireTypeError(`message must be an object, got ${describe(message)}`);
+    throw wireTypeError(`message must be an object, got ${describeValue(message)}`);
   }
   const m = message as Message;
   if (!MESSAGE_TYPES.includes(m.type)) {
-    throw wireTypeError(`message.type must be one of ${MESSAGE_TYPES.join(', ')}, got ${describe(m.type)}`);
+    throw wireTypeError(`message.type must be one of ${MESSAGE_TYPES.join(', ')}, got ${describeValue(m.type)}`);
   }
   if (typeof m.from !== 'object' || m.from === null) {
-    throw wireTypeError(`message.from must be an object, got ${describe(m.from)}`);
+    throw wireTypeError(`message.from must be an object, got ${describeValue(m.from)}`);
   }
   if (m.metadata !== undefined && !(m.metadata instanceof Uint8Array)) {
-    throw wireTypeError(`message.metadata must be a Uint8Array, got ${describe(m.metadata)}`);
+    throw wireTypeError(`message.metadata must be a Uint8Array, got ${describeValue(m.metadata)}`);
   }
   return m;
 }
 
 export function checkSenderAddress(text: unknown): ParsedAddress {
-  if (typeof text !== 'string') throw wireTypeError(`message.from.address must be a string, got ${describe(text)}`);
+  if (typeof text !== 'string') throw wireTypeError(`message.from.address must be a string, got ${describeValue(text)}`);
   const parsed = parseAddress(text);
   if (!parsed) {
     throw wireRangeError(
@@ -47,13 +48,4 @@ export function checkSenderAddress(text: unknown): ParsedAddress {
     throw wireRangeError(`message.from.address ${JSON.stringify(text)} ${problem}`, 'ERR_INVALID_ARG_VALUE');
   }
   return parsed;
-}
-
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null) return 'null';
-  if (value instanceof Uint8Array) return `${value.constructor.name}(${value.length})`;
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return `${typeof value} ${String(value)}`;
 }

@@ -2,7 +2,7 @@
 // combinations that cannot work (see the design note in election.ts for why each bound exists).
 import { addressBytes } from './priority';
 import { seededRandom } from './random';
-import { MAX_METADATA_BYTES, type NodeIdentity } from './types';
+import { MAX_METADATA_BYTES, UINT64_MAX, type NodeIdentity } from './types';
 
 export type ElectionMode = 'v1' | 'go';
 
@@ -64,7 +64,6 @@ export const GO_FOLLOWER_TIMEOUT_MS = 500;
 export const MAX_SKEW_RANK = 10;
 const MAX_HEARTBEAT_MS = 60_000;
 const MAX_WAIT_MS = 600_000;
-const UINT64_MAX = (1n << 64n) - 1n;
 
 const KNOWN_OPTIONS = new Set([
   'self', 'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs',

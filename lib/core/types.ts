@@ -34,6 +34,9 @@ export interface Message {
 
 export const MAX_METADATA_BYTES = 512;
 
+/** Ids, terms, nonces and sequence numbers are unsigned 64-bit. */
+export const UINT64_MAX = (1n << 64n) - 1n;
+
 /** Node roles as the outside world sees them. */
 export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'stopped';
 

@@ -1,5 +1,5 @@
 // Traffic counters exposed by Participant.counters.
-import type { DropReason } from '../wire';
+import { DROP_REASONS, type DropReason } from '../wire';
 
 /** Why a received datagram was not handed to the election. */
 export type ParticipantDropReason = DropReason | 'own' | 'truncated' | 'wrong-interface' | 'not-group';
@@ -17,6 +17,9 @@ export interface ParticipantCounters {
   elections: number;
 }
 
-export function droppedTotal(counters: ParticipantCounters): number {
-  return Object.values(counters.dropped).reduce((sum, n) => sum + n, 0);
+/** Every reason at 0, so a counter reads 0 rather than undefined before its first drop. */
+export function emptyDropCounts(): Record<ParticipantDropReason, number> {
+  const counts = { own: 0, truncated: 0, 'wrong-interface': 0, 'not-group': 0 } as Record<ParticipantDropReason, number>;
+  for (const reason of DROP_REASONS) counts[reason] = 0;
+  return counts;
 }

@@ -1,7 +1,6 @@
 // Per-start identity: a random 64-bit nonce tells this start apart from an earlier one with
 // the same (id, address), so our own looped-back packets are recognised exactly.
 import { randomBytes } from 'node:crypto';
-import type { NodeIdentity } from '../core/types';
 
 export function randomNonce(): bigint {
   return randomBytes(8).readBigUInt64BE(0);
@@ -11,8 +10,4 @@ export function randomNonce(): bigint {
 export function cryptoRandom(): number {
   // 48 random bits fit a double exactly; dividing by 2^48 gives [0, 1).
   return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
-}
-
-export function sameIdentity(a: NodeIdentity, b: NodeIdentity): boolean {
-  return a.id === b.id && a.address === b.address && a.nonce === b.nonce;
 }

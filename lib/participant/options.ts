@@ -1,9 +1,8 @@
 // Validates every Participant option up front, before any socket is opened, so a bad
 // configuration fails fast with one clear message instead of half-starting.
-import { resolveElectionOptions, type ElectionOptions } from '../core';
-import { MAX_METADATA_BYTES } from '../core/types';
+import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from '../core';
+import { MAX_METADATA_BYTES, UINT64_MAX } from '../core/types';
 import { MAX_CLUSTER_NAME_BYTES, MAX_KEY_ID, MIN_SECRET_BYTES } from '../wire';
-import { UINT64_MAX } from '../wire/validate';
 import { parseGroupAddress, type GroupAddress } from './address';
 import { describeValue, rangeError, typeError, withCode } from '../errors';
 import { isLogger, silentLogger, type Logger } from './logger';
@@ -239,14 +238,8 @@ function optionalBoolean(name: string, value: unknown): boolean | undefined {
   return value;
 }
 
-/** The election timers a participant runs with, defaults filled in (ms, except misses/rank). */
-export interface ParticipantTimers {
-  readonly heartbeatMs: number;
-  readonly misses: number;
-  readonly okWaitMs: number;
-  readonly failoverOkWaitMs: number;
-  readonly coordinatorWaitMs: number;
-  /** A survivor of rank r (0 = highest known) waits about r × skewStepMs before speaking. */
-  readonly skewStepMs: number;
-  readonly maxSkewRank: number;
-}
+/** The election timers a participant runs with, defaults filled in (the core's resolved values). */
+export type ParticipantTimers = Pick<
+  ResolvedElectionOptions,
+  'heartbeatMs' | 'misses' | 'okWaitMs' | 'failoverOkWaitMs' | 'coordinatorWaitMs' | 'skewStepMs' | 'maxSkewRank'
+>;

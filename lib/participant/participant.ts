@@ -2,14 +2,14 @@
 // socket → decode → core → encode → socket, with one timer armed for the core's next deadline.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Election, type ElectionOptions } from '../core';
+import { Election, sameInstance, type ElectionOptions } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
 import { MulticastSocket, resolveInterface, type Datagram } from '../socket';
-import { createGoCodec, createV1Codec, DROP_REASONS, parseAddress, type Codec } from '../wire';
+import { createGoCodec, createV1Codec, parseAddress, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
-import type { ParticipantCounters, ParticipantDropReason } from './counters';
+import { emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { codedError, withCode } from '../errors';
-import { cryptoRandom, randomNonce, sameIdentity } from './identity';
+import { cryptoRandom, randomNonce } from './identity';
 import type { Logger } from './logger';
 import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions, type ParticipantTimers } from './options';
 
@@ -52,7 +52,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #codec: Codec;
   readonly #election: Election;
   readonly #log: Logger;
-  readonly #counters: ParticipantCounters;
+  /** Our own traffic counts; `elections` comes from the core when read. */
+  readonly #counters: Omit<ParticipantCounters, 'elections'>;
   #socket: MulticastSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
   #phase: Phase = 'new';
@@ -94,7 +95,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
     };
     this.#election = new Election(checkElectionOptions(electionOptions));
-    this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts(), elections: 0 };
+    this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts() };
   }
 
   /** Current role: 'idle' before start(), 'stopped' after stop() or a failed start(). */
@@ -209,7 +210,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const decoded = this.#codec.decode(datagram.data);
     if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
     const message: Message = decoded.message;
-    if (sameIdentity(message.from, this.#self)) {
+    if (sameInstance(message.from, this.#self)) {
       this.#counters.dropped.own++;
       return;
     }
@@ -227,7 +228,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
-    this.#counters.dropped[reason] = (this.#counters.dropped[reason] ?? 0) + 1;
+    this.#counters.dropped[reason]++;
     this.#log.debug({ reason, detail, from }, 'dropped datagram');
   }
 
@@ -351,10 +352,4 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#log.error({ err: error }, 'participant error');
     this.#deliver('error', error);
   }
-}
-
-function emptyDropCounts(): Record<ParticipantDropReason, number> {
-  const counts = { own: 0, truncated: 0, 'wrong-interface': 0, 'not-group': 0 } as Record<ParticipantDropReason, number>;
-  for (const reason of DROP_REASONS) counts[reason] = 0;
-  return counts;
 }

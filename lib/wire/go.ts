@@ -5,7 +5,8 @@ import type { Message, MessageType } from '../core/types';
 import { parseAddress, unicastProblem } from '../core/address';
 import { drop, wireTypeError } from './errors';
 import type { Codec, DecodeResult } from './types';
-import { UINT64_MAX, checkMessage, checkSenderAddress, toUint64 } from './validate';
+import { UINT64_MAX } from '../core/types';
+import { checkMessage, checkSenderAddress, toUint64 } from './validate';
 
 export const GO_PACKET_BYTES = 128;
 export const GO_SEPARATOR = 0x7c; // '|'

@@ -1,10 +1,9 @@
 // Checks a Message before encoding; both codecs share these so their errors read the same.
-import type { Message, MessageType } from '../core/types';
+import { UINT64_MAX, type Message, type MessageType } from '../core/types';
 import { parseAddress, unicastProblem, type ParsedAddress } from '../core/address';
 import { describeValue } from '../errors';
 import { wireRangeError, wireTypeError } from './errors';
 
-export const UINT64_MAX = (1n << 64n) - 1n;
 export const MESSAGE_TYPES: readonly MessageType[] = ['election', 'ok', 'coordinator', 'resign'];
 
 /** Accepts a bigint, or a non-negative safe integer number from untyped callers. */

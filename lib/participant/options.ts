@@ -108,7 +108,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     heartbeatMs: optionalNumber('heartbeatMs', options.heartbeatMs),
     misses: optionalNumber('misses', options.misses),
     okWaitMs: optionalNumber('okWaitMs', options.okWaitMs),
-    failoverOkWaitMs: optionalNumber('failoverOkWaitMs', options.failoverOkWaitMs),
+    failoverOkWaitMs: optionalNumber('failoverOkWaitMs', options.failoverOkWaitMs, 0), // 0 is the core's lower bound
     coordinatorWaitMs: optionalNumber('coordinatorWaitMs', options.coordinatorWaitMs),
     preempt: optionalBoolean('preempt', options.preempt),
     ttl: optionalInteger('ttl', options.ttl, 0, 255) ?? 1,
@@ -218,10 +218,13 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
-function optionalNumber(name: string, value: unknown): number | undefined {
+/** A finite number > 0, or ≥ 0 when `inclusiveMin` is 0. */
+function optionalNumber(name: string, value: unknown, inclusiveMin?: 0): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a finite number, got ${describeValue(value)}`);
-  if (value <= 0) throw rangeError('ERR_OUT_OF_RANGE', `${name} must be > 0, got ${value}`);
+  if (inclusiveMin === 0 ? value < 0 : value <= 0) {
+    throw rangeError('ERR_OUT_OF_RANGE', `${name} must be ${inclusiveMin === 0 ? '≥ 0' : '> 0'}, got ${value}`);
+  }
   return value;
 }
 

@@ -161,6 +161,9 @@ describe('Participant options', () => {
     const participant = new Participant({ ...GOOD, heartbeatMs: 100, failoverOkWaitMs: 7 });
     expect(participant.timers.failoverOkWaitMs).toBe(7);
     expect(new Participant({ ...GOOD, heartbeatMs: 100 }).timers.failoverOkWaitMs).toBe(5);
+    // 0 is the core's lower bound (claim right after the skew); the participant must not be stricter.
+    expect(new Participant({ ...GOOD, heartbeatMs: 100, failoverOkWaitMs: 0 }).timers.failoverOkWaitMs).toBe(0);
+    expect(() => new Participant({ ...GOOD, failoverOkWaitMs: -1 })).toThrow(/failoverOkWaitMs must be ≥ 0/);
   });
 
   it('names the existing interfaces when the NIC is unknown', () => {

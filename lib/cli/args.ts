@@ -1,5 +1,6 @@
 // Command-line parsing with node:util parseArgs; every bad flag becomes a UsageError.
 import { parseArgs } from 'node:util';
+import { UINT64_MAX } from '../core/types';
 import { isLogLevel, type LogLevel } from './stderr-logger';
 import { UsageError } from './usage';
 
@@ -107,7 +108,7 @@ function logLevel(value: string | undefined, fallback: LogLevel): LogLevel {
 function unsignedBigInt(flag: string, text: string): bigint {
   if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an unsigned decimal integer, got "${text}"`);
   const value = BigInt(text);
-  if (value >= 1n << 64n) throw new UsageError(`${flag} must be below 2^64, got ${text}`);
+  if (value > UINT64_MAX) throw new UsageError(`${flag} must be below 2^64, got ${text}`);
   return value;
 }
 

@@ -20,7 +20,13 @@
 //   heard, so the terms of a node's successive leaders strictly increase and a stale leader
 //   (restarted without its term, or back from a partition) cannot pull followers back. A
 //   leader that hears an equal or higher term from another node raises its own above it, so
-//   two leaders that meet always resolve in one exchange: the lower one steps down.
+//   two leaders that meet always resolve in one exchange: the lower one steps down. Terms compare
+//   as serial numbers (term.ts), so no term, not even a forged 2^64 − 1, can exhaust them.
+// - Soft state: nothing a single packet teaches a node may outlast it by more than the detection
+//   bound. A follower does not stay with a leader that a newer-term leader contradicts unless that
+//   leader answers with a newer term itself within a heartbeat (a live leader always does; a dead
+//   one whose traffic is replayed cannot); ELECTION/OK from a higher node whose term is older than
+//   the current leader's do not hold up a round (they are replays, or a node that just started).
 // - A sitting leader answers every ELECTION with COORDINATOR at once (never re-runs an
 //   election), so joins do not flap. One ELECTION round is in flight per node at a time; OK and
 //   the leader's answers are coalesced to one per answer window, so one multicast answers all.
@@ -29,8 +35,9 @@
 //   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
 import { Membership } from './membership';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
-import { comparePriority, nodeKey, sameInstance, sameNode } from './priority';
-import type { CoreEvent, Message, MessageType, NodeIdentity, Ready, Role } from './types';
+import { compareInstance, instanceKey, sameInstance, sameNode } from './priority';
+import { nextTerm, termNewer } from './term';
+import type { CoreEvent, FaultReason, Message, MessageType, NodeIdentity, Ready, Role } from './types';
 
 export interface ElectionCounters {
   /** ELECTION rounds this node started (ELECTION messages sent). */
@@ -44,6 +51,8 @@ export interface ElectionCounters {
   staleIgnored: number;
   /** Messages from another start of our own (id, address). */
   conflicts: number;
+  /** ELECTION/OK from a higher node carrying a term older than the current leader's. */
+  staleHigherIgnored: number;
 }
 
 type TimerName =
@@ -52,12 +61,21 @@ type TimerName =
   | 'coordinator-wait' // waiting: the higher node never announced, restart
   | 'heartbeat' // leader: send COORDINATOR
   | 'leader-timeout' // follower: the leader went silent
+  | 'challenger' // follower: a newer-term leader was not out-termed by ours in time
   | 'send-ok'; // a coalesced OK is due
 
 const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
 const MESSAGE_TYPES = new Set<MessageType>(['election', 'ok', 'coordinator', 'resign']);
 /** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
 const FRESH_LEADER_HEARTBEATS = 1.5;
+/**
+ * A follower gives up after (misses + this) heartbeats: the margin absorbs a leader period that
+ * runs slightly long, so misses − 1 lost heartbeats in a row never cause a failover and misses do.
+ */
+const DETECTION_MARGIN_HEARTBEATS = 0.5;
+/** A duplicate identity is reported again at most this often (in heartbeats) while it lasts. */
+const CONFLICT_REPORT_HEARTBEATS = 20;
+const MAX_TRACKED_CONFLICTS = 64;
 /** Rounds after a known leader went away: the candidate knows the cluster, its skew ranked it. */
 const FAILOVER_REASONS = new Set(['leader-timeout', 'leader-resigned', 'higher-node-resigned']);
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
@@ -71,24 +89,37 @@ export class Election {
   readonly #answerWindowMs: number;
   readonly #membership = new Membership();
   readonly #timers = new Map<TimerName, number>();
-  readonly #reportedConflicts = new Set<bigint>();
+  /** When each other instance of our own (id, address) was last reported. */
+  readonly #conflictReportedAt = new Map<bigint, number>();
   readonly #counters: ElectionCounters = {
-    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0,
+    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0,
   };
 
   #role: Role = 'idle';
-  /** Highest term heard (v1); a leader's own term while leading. */
+  /** Newest term heard (v1); a leader's own term while leading. */
   #term = 0n;
+  /** False until a term was heard or taken: a fresh node adopts the first term it hears as is. */
+  #termKnown = false;
   /** The leader followed or held now, if any. */
   #leader: NodeIdentity | undefined;
   #leaderMetadata: Uint8Array | undefined;
   #leaderHeardAt = -Infinity;
-  /** Fencing: the last leader followed or held, and its term; a new one needs a greater term. */
-  #lastLeader: NodeIdentity | undefined;
-  #lastLeaderTerm = -1n;
+  /**
+   * Fencing: the leader with the newest term this node accepted (followed, held, or outranked and
+   * preempted), and that term. A leader's COORDINATOR needs a newer term, or this term from this
+   * very instance.
+   */
+  #fence: { readonly leader: NodeIdentity; readonly term: bigint } | undefined;
+  /** Follower: a newer-term leader that our (higher) leader has not yet out-termed. */
+  #challenger: {
+    readonly leader: NodeIdentity;
+    readonly term: bigint;
+    readonly metadata: Uint8Array | undefined;
+    readonly heardAt: number;
+  } | undefined;
   /** Last ELECTION or OK heard from a node that outranks us (it is alive and electing). */
   #higherActivityAt = -Infinity;
-  /** Higher nodes that told us to wait during this round; forgotten if they never announce. */
+  /** Higher instances that told us to wait during this round; forgotten if they never announce. */
   #waitingOn = new Map<string, NodeIdentity>();
   /** This round follows the loss of a known leader: its OK wait is failoverOkWaitMs. */
   #failoverRound = false;
@@ -149,7 +180,7 @@ export class Election {
   /** Feeds one decoded message from the network. Before start() and after stop() it is ignored. */
   receive(message: Message, now: number): Ready {
     checkMessage(message);
-    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
     this.#enter(now);
     this.#handle(message);
     return this.#flush();
@@ -157,7 +188,7 @@ export class Election {
 
   /** Fires every timer due at or before now. */
   tick(now: number): Ready {
-    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
     this.#enter(now);
     for (let i = 0; i < MAX_FIRINGS_PER_TICK; i++) {
       const due = this.#dueTimer();
@@ -175,6 +206,32 @@ export class Election {
     return earliest;
   }
 
+  /**
+   * The node cannot take part (its NIC is down, gone, without an address, or cannot send): it
+   * leaves office or any round at once and sends nothing. Terms and fencing are kept.
+   */
+  fault(now: number, reason: FaultReason): Ready {
+    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    this.#enter(now);
+    if (this.#role === 'fault') return EMPTY_READY;
+    this.#timers.clear();
+    this.#leader = undefined;
+    this.#leaderMetadata = undefined;
+    this.#challenger = undefined;
+    this.#waitingOn.clear();
+    this.#transition('fault', reason);
+    return this.#flush();
+  }
+
+  /** Leaves 'fault': a round as at start-up (the cluster may have changed meanwhile). */
+  recover(now: number, reason = 'recovered'): Ready {
+    if (this.#role !== 'fault') return EMPTY_READY;
+    this.#enter(now);
+    this.#higherActivityAt = -Infinity;
+    this.#beginCandidacy(reason, this.#options.startListenMs);
+    return this.#flush();
+  }
+
   /** Leaves the election: RESIGN when leading (v1), then role 'stopped' for good. */
   stop(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
@@ -188,6 +245,7 @@ export class Election {
     this.#timers.clear();
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
+    this.#challenger = undefined;
     this.#transition('stopped', 'stopped');
     return this.#flush();
   }
@@ -196,20 +254,23 @@ export class Election {
 
   #handle(message: Message): void {
     const from = message.from;
+    const term = this.#go ? 0n : message.term;
     if (sameNode(from, this.#self)) {
       if (this.#go || from.nonce === this.#self.nonce) {
         this.#counters.ownIgnored++;
-      } else {
-        this.#reportConflict(from);
+        return;
       }
-      return;
+      // Another start of our (id, address). Its packets still count, ordered by nonce, so that
+      // exactly one of the two leads. Traffic older than our leader's term is a replay of an
+      // earlier start of ours, not a live twin: it is not reported.
+      if (!this.#isStale(term)) this.#reportConflict(from);
     }
     this.#counters.messagesReceived++;
-    const term = this.#go ? 0n : message.term;
-    const higher = comparePriority(from, this.#self) > 0;
+    const higher = compareInstance(from, this.#self) > 0;
     if (message.type === 'resign') {
       this.#membership.forget(from);
-    } else {
+    } else if (!this.#isStale(term)) {
+      // Traffic from before the current leader (or replayed) says nothing about who is alive.
       this.#membership.note(from);
     }
     switch (message.type) {
@@ -231,19 +292,20 @@ export class Election {
       this.#leader = undefined;
       this.#leaderMetadata = undefined;
       this.#higherActivityAt = this.#now;
-      this.#waitingOn.set(nodeKey(from), from);
+      this.#waitingOn.set(instanceKey(from), from);
       this.#enterWaiting('higher-node-electing');
       return;
     }
     if (this.#role === 'leader') {
       // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
-      if (!this.#go && term >= this.#term) this.#raiseTerm(term + 1n);
+      if (!this.#go && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
       if (this.#go && !higher) this.#sendOk(); // cancels a Go candidate's election timer
       this.#answerAsLeader();
       return;
     }
     this.#learnTerm(term);
     if (higher) {
+      if (this.#staleHigher(term)) return;
       this.#noteHigherActivity(from);
       if (this.#role === 'candidate') this.#enterWaiting('higher-node-electing');
       return;
@@ -256,34 +318,42 @@ export class Election {
 
   #onOk(from: NodeIdentity, term: bigint, higher: boolean): void {
     if (this.#role === 'leader') {
-      if (!this.#go && term > this.#term) this.#raiseTerm(term + 1n);
+      if (!this.#go && termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
       return;
     }
     this.#learnTerm(term);
-    if (!higher) return;
+    if (!higher || this.#staleHigher(term)) return;
     this.#noteHigherActivity(from);
     if (this.#role === 'candidate') this.#enterWaiting('ok-from-higher-node');
   }
 
   #onCoordinator(from: NodeIdentity, term: bigint, higher: boolean, metadata: Uint8Array | undefined): void {
     if (this.#role === 'leader') {
-      if (higher && (this.#go || term > this.#term)) {
-        this.#term = term;
+      if (higher && (this.#go || termNewer(term, this.#term))) {
         this.#follow(from, term, metadata, 'higher-leader');
         return;
       }
+      if (!higher && !this.#go && termNewer(term, this.#term) && !this.#options.preempt) {
+        // A leader elected while we could not be heard (paused, cut off): without preemption
+        // the newer leader keeps office.
+        this.#follow(from, term, metadata, 'newer-leader');
+        return;
+      }
       // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
-      if (!higher && !this.#go && term >= this.#term) this.#raiseTerm(term + 1n);
+      if (!higher && !this.#go && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
       this.#answerAsLeader();
       return;
     }
     this.#learnTerm(term);
     const current = this.#leader;
     if (current && sameInstance(current, from)) {
-      if (term < this.#lastLeaderTerm) {
+      if (this.#isStale(term)) {
         this.#counters.staleIgnored++;
         return;
       }
+      // Our leader out-termed a challenger (or kept its term while none is pending).
+      const challenger = this.#challenger;
+      if (challenger && termNewer(term, challenger.term)) this.#dropChallenger();
       this.#follow(from, term, metadata, 'coordinator');
       return;
     }
@@ -291,19 +361,31 @@ export class Election {
       this.#counters.staleIgnored++;
       return;
     }
-    // A fresh leader outranking the newcomer stays: the two leaders settle it between themselves.
-    if (current && this.#leaderIsFresh() && comparePriority(current, from) > 0) return;
+    if (current && this.#leaderIsFresh() && compareInstance(current, from) > 0 && this.#role === 'follower') {
+      // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's newer
+      // term and answers above it at once. If it does not within a heartbeat, it is gone (or its
+      // traffic is being replayed) and the newer term wins.
+      this.#challenge(from, term, metadata);
+      return;
+    }
+    this.#adoptLeader(from, term, metadata, higher);
+  }
+
+  /** A leader with an acceptable term: follow it, or take over from it if we outrank it. */
+  #adoptLeader(from: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
     if (this.#options.preempt && !higher) {
-      // We outrank this leader: take over (followers start a round; candidates keep theirs).
+      // We outrank this leader: take over (followers start a round; candidates keep theirs). Its
+      // term is fenced, so its own later heartbeats cannot pull us back.
+      this.#raiseFence(from, term);
       if (this.#role === 'follower') this.#beginCandidacy('lower-leader', this.#skewMs());
       return;
     }
-    this.#follow(from, term, metadata, this.#role === 'follower' ? 'new-leader' : 'coordinator');
+    this.#follow(from, term, metadata, this.#role === 'follower' ? 'new-leader' : 'coordinator', heardAt);
   }
 
   #onResign(from: NodeIdentity, term: bigint): void {
     if (this.#role === 'leader') {
-      if (!this.#go && term > this.#term) this.#raiseTerm(term + 1n);
+      if (!this.#go && termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
       return;
     }
     this.#learnTerm(term);
@@ -313,8 +395,9 @@ export class Election {
       this.#beginCandidacy('leader-resigned', this.#skewMs());
       return;
     }
-    // Waiting only on the node that just left: no COORDINATOR will come, restart now.
-    if (this.#waitingOn.delete(nodeKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
+    if (this.#challenger && sameInstance(this.#challenger.leader, from)) this.#dropChallenger();
+    // Waiting only on the instance that just left: no COORDINATOR will come, restart now.
+    if (this.#waitingOn.delete(instanceKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
       this.#beginCandidacy('higher-node-resigned', this.#skewMs());
     }
   }
@@ -335,6 +418,14 @@ export class Election {
         return this.#sendCoordinator();
       case 'leader-timeout':
         return this.#suspectLeader();
+      case 'challenger': {
+        const challenger = this.#challenger;
+        this.#challenger = undefined;
+        if (!challenger || this.#role !== 'follower' || !this.#acceptableTerm(challenger.leader, challenger.term)) return;
+        // Its silence is counted from when it was last heard, not from now.
+        const higher = compareInstance(challenger.leader, this.#self) > 0;
+        return this.#adoptLeader(challenger.leader, challenger.term, challenger.metadata, higher, challenger.heardAt);
+      }
       case 'send-ok':
         this.#lastOkSentAt = this.#now;
         return this.#send('ok');
@@ -355,6 +446,7 @@ export class Election {
 
   #clearRoleTimers(): void {
     for (const name of this.#timers.keys()) if (name !== 'send-ok') this.#timers.delete(name);
+    this.#challenger = undefined;
   }
 
   // ---- role changes --------------------------------------------------------------------------
@@ -362,6 +454,7 @@ export class Election {
   #beginCandidacy(reason: string, delayMs: number): void {
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
+    this.#challenger = undefined;
     this.#waitingOn.clear();
     this.#clearRoleTimers();
     this.#failoverRound = !this.#go && FAILOVER_REASONS.has(reason);
@@ -394,11 +487,14 @@ export class Election {
   }
 
   #becomeLeader(reason: string): void {
-    if (!this.#go) this.#term += 1n; // above every term heard: #term is the max seen
+    if (!this.#go) {
+      // Newer than every term heard: #term is the newest seen (fenced leaders included).
+      this.#term = nextTerm(this.#term);
+      this.#termKnown = true;
+    }
     this.#leader = this.#self;
     this.#leaderMetadata = this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
-    this.#lastLeader = this.#self;
-    this.#lastLeaderTerm = this.#term;
+    this.#fence = { leader: this.#self, term: this.#term };
     this.#waitingOn.clear();
     this.#clearRoleTimers();
     this.#transition('leader', reason);
@@ -406,21 +502,29 @@ export class Election {
     this.#sendCoordinator();
   }
 
-  #raiseTerm(term: bigint): void {
+  /** A sitting leader moves to a newer term; it stays in office, so this is not a 'leader' event. */
+  #raiseTerm(term: bigint, reason: string): void {
     this.#term = term;
-    this.#lastLeaderTerm = term;
-    this.#events.push({ type: 'leader', term });
+    this.#termKnown = true;
+    this.#fence = { leader: this.#self, term };
+    this.#events.push({ type: 'term', term, reason });
   }
 
-  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: string): void {
+  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: string, heardAt = this.#now): void {
     const previous = this.#leader;
-    const changed = !previous || !sameInstance(previous, leader) || term !== this.#lastLeaderTerm || this.#role !== 'follower';
+    const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence?.term || this.#role !== 'follower';
+    if (previous && !sameInstance(previous, leader)) this.#dropChallenger();
     this.#leader = leader;
     this.#leaderMetadata = metadata;
-    this.#leaderHeardAt = this.#now;
-    this.#lastLeader = leader;
-    this.#lastLeaderTerm = term;
-    if (term > this.#term) this.#term = term;
+    this.#leaderHeardAt = heardAt;
+    this.#fence = { leader, term };
+    if (this.#go) {
+      this.#term = 0n;
+    } else {
+      // The leader's term, even when it is older than a term merely heard (e.g. from a forger):
+      // the next election still takes a term newer than both.
+      this.#learnTerm(term);
+    }
     if (this.#role !== 'follower') {
       // The round is settled: earlier ELECTION/OK traffic from higher nodes must not make a
       // later leader failure wait for a COORDINATOR that this round already delivered.
@@ -429,7 +533,7 @@ export class Election {
       this.#clearRoleTimers();
       this.#transition('follower', reason);
     }
-    this.#timers.set('leader-timeout', this.#now + this.#options.misses * this.#options.heartbeatMs);
+    this.#timers.set('leader-timeout', heardAt + this.#detectionMs());
     if (changed) {
       this.#events.push({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
     }
@@ -457,19 +561,55 @@ export class Election {
 
   #noteHigherActivity(from: NodeIdentity): void {
     this.#higherActivityAt = this.#now;
-    this.#waitingOn.set(nodeKey(from), from);
+    this.#waitingOn.set(instanceKey(from), from);
     if (this.#role === 'waiting') this.#enterWaiting('higher-node-electing'); // extends the wait
   }
 
   #learnTerm(term: bigint): void {
-    if (term > this.#term) this.#term = term;
+    if (this.#go) return;
+    if (!this.#termKnown || termNewer(term, this.#term)) this.#term = term;
+    this.#termKnown = true;
   }
 
-  /** Fencing: a new leader needs a term above the last one we followed (same instance: not below). */
+  /** A term older than the fenced leader's: from before the current leader (or a replay of it). */
+  #isStale(term: bigint): boolean {
+    return !this.#go && this.#fence !== undefined && termNewer(this.#fence.term, term);
+  }
+
+  /** ELECTION/OK of a higher node that has not heard our leader: it must not hold up a round. */
+  #staleHigher(term: bigint): boolean {
+    if (!this.#isStale(term)) return false;
+    this.#counters.staleHigherIgnored++;
+    return true;
+  }
+
+  /** Fencing: a leader needs a term newer than the fenced one, or the fenced term from the fenced instance. */
   #acceptableTerm(from: NodeIdentity, term: bigint): boolean {
-    if (this.#go) return true;
-    if (this.#lastLeader && sameInstance(this.#lastLeader, from)) return term >= this.#lastLeaderTerm;
-    return term > this.#lastLeaderTerm;
+    if (this.#go || !this.#fence) return true;
+    if (sameInstance(this.#fence.leader, from)) return !termNewer(this.#fence.term, term);
+    return termNewer(term, this.#fence.term);
+  }
+
+  #raiseFence(leader: NodeIdentity, term: bigint): void {
+    if (this.#go) return;
+    if (!this.#fence || termNewer(term, this.#fence.term)) this.#fence = { leader, term };
+  }
+
+  #challenge(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined): void {
+    const pending = this.#challenger;
+    if (pending && !termNewer(term, pending.term) && !sameInstance(pending.leader, leader)) return;
+    this.#challenger = { leader, term, metadata, heardAt: this.#now };
+    // One heartbeat for our leader to answer above the challenger's term (it answers at once).
+    if (!pending) this.#timers.set('challenger', this.#now + this.#options.heartbeatMs);
+  }
+
+  #dropChallenger(): void {
+    this.#challenger = undefined;
+    this.#timers.delete('challenger');
+  }
+
+  #detectionMs(): number {
+    return (this.#options.misses + DETECTION_MARGIN_HEARTBEATS) * this.#options.heartbeatMs;
   }
 
   #leaderIsFresh(): boolean {
@@ -516,14 +656,21 @@ export class Election {
     }
   }
 
+  /** Reported when first heard, then again at most every CONFLICT_REPORT_HEARTBEATS while it lasts. */
   #reportConflict(other: NodeIdentity): void {
     this.#counters.conflicts++;
-    if (this.#reportedConflicts.has(other.nonce) || this.#reportedConflicts.size >= 64) return;
-    this.#reportedConflicts.add(other.nonce);
+    const last = this.#conflictReportedAt.get(other.nonce);
+    if (last !== undefined && this.#now - last < CONFLICT_REPORT_HEARTBEATS * this.#options.heartbeatMs) return;
+    this.#conflictReportedAt.delete(other.nonce);
+    this.#conflictReportedAt.set(other.nonce, this.#now);
+    if (this.#conflictReportedAt.size > MAX_TRACKED_CONFLICTS) {
+      const oldest = this.#conflictReportedAt.keys().next().value;
+      if (oldest !== undefined) this.#conflictReportedAt.delete(oldest);
+    }
     this.#events.push({
       type: 'conflict',
       other,
-      reason: `another node runs with the same id ${other.id} and address ${other.address}`,
+      reason: `another instance (nonce ${other.nonce}) runs with the same id ${other.id} and address ${other.address}`,
     });
   }
 

@@ -10,5 +10,6 @@ export {
   type ElectionOptions,
   type ResolvedElectionOptions,
 } from './options';
-export { comparePriority, addressBytes, sameNode, sameInstance } from './priority';
+export { comparePriority, compareInstance, addressBytes, sameNode, sameInstance } from './priority';
+export { termNewer, nextTerm } from './term';
 export { seededRandom } from './random';

@@ -46,6 +46,21 @@ export function sameInstance(a: NodeIdentity, b: NodeIdentity): boolean {
   return a.nonce === b.nonce && sameNode(a, b);
 }
 
+/**
+ * Priority, then the nonce: two starts of the same (id, address), which operators should never
+ * run at once, still have a strict order, so exactly one of them ends up leading.
+ */
+export function compareInstance(a: NodeIdentity, b: NodeIdentity): number {
+  const byPriority = comparePriority(a, b);
+  if (byPriority !== 0 || a.nonce === b.nonce) return byPriority;
+  return a.nonce < b.nonce ? -1 : 1;
+}
+
+/** A map key for one start of a node. */
+export function instanceKey(node: NodeIdentity): string {
+  return `${node.id}|${node.address}|${node.nonce}`;
+}
+
 /** A map key for a node regardless of its start. */
 export function nodeKey(node: NodeIdentity): string {
   return `${node.id}|${node.address}`;

@@ -38,7 +38,10 @@ export const MAX_METADATA_BYTES = 512;
 export const UINT64_MAX = (1n << 64n) - 1n;
 
 /** Node roles as the outside world sees them. */
-export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'stopped';
+export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'fault' | 'stopped';
+
+/** Why a node cannot take part: its network interface (or sending on it) is broken. */
+export type FaultReason = 'nic-down' | 'nic-no-address' | 'nic-gone' | 'send-failing';
 
 /** What the core tells its driver besides messages to send. */
 export type CoreEvent =
@@ -49,7 +52,10 @@ export type CoreEvent =
       readonly reason: string;
       readonly term: bigint;
     }
+  /** This node took office. */
   | { readonly type: 'leader'; readonly term: bigint }
+  /** A sitting leader raised its term (fencing a competitor) and keeps office. */
+  | { readonly type: 'term'; readonly term: bigint; readonly reason: string }
   | {
       readonly type: 'follower';
       readonly leader: NodeIdentity;

@@ -1,36 +1,79 @@
-// Replay and duplicate filter: the highest sequence number seen per sender instance
-// (id, address, nonce), in an LRU of bounded size. No clocks involved.
+// Replay and duplicate filter per sender instance (id, address, nonce), in an LRU of bounded
+// size. No clocks involved. Two policies:
+// - 'strict' (a node with keys): a packet must carry a sequence number above the highest one
+//   accepted from that instance. Only packets whose tag verified reach the table, so an outsider
+//   cannot move it, and a captured genuine packet can never be replayed to this receiver.
+// - 'duplicates' (no keys): anyone can forge anything, so the filter only removes duplicated
+//   datagrams, and must never make this node deaf to a live peer. It remembers the last
+//   DUPLICATE_WINDOW sequence numbers below the highest; a packet older than that window is
+//   accepted and resynchronises the window on it. A forged sequence far ahead therefore costs the
+//   real sender nothing: its next packet is older than the window and is accepted.
 
 export const DEFAULT_REPLAY_WINDOW = 4096;
 export const MAX_REPLAY_WINDOW = 1_048_576;
+/** Sequence numbers remembered below the highest, in 'duplicates' mode. */
+export const DUPLICATE_WINDOW = 64;
+
+export type ReplayPolicy = 'strict' | 'duplicates';
+
+interface SenderState {
+  highest: bigint;
+  /** Bit i set: highest − i was accepted ('duplicates' mode only). */
+  seen: bigint;
+}
+
+const WINDOW = BigInt(DUPLICATE_WINDOW);
+const WINDOW_MASK = (1n << WINDOW) - 1n;
 
 export class ReplayWindow {
   // Map iteration order is insertion order: re-inserting on every accept makes it an LRU.
-  readonly #highest = new Map<string, bigint>();
+  readonly #senders = new Map<string, SenderState>();
   readonly #capacity: number;
+  readonly #policy: ReplayPolicy;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, policy: ReplayPolicy = 'strict') {
     this.#capacity = capacity;
+    this.#policy = policy;
   }
 
   get size(): number {
-    return this.#highest.size;
+    return this.#senders.size;
   }
 
-  /** True when seq is not newer than what this sender instance already delivered. */
+  get policy(): ReplayPolicy {
+    return this.#policy;
+  }
+
+  /** True when the packet must be dropped: not newer ('strict'), or a duplicate ('duplicates'). */
   isReplay(senderKey: string, seq: bigint): boolean {
-    const highest = this.#highest.get(senderKey);
-    return highest !== undefined && seq <= highest;
+    const state = this.#senders.get(senderKey);
+    if (state === undefined || seq > state.highest) return false;
+    if (this.#policy === 'strict') return true;
+    const behind = state.highest - seq;
+    if (behind >= WINDOW) return false; // older than the window: resynchronise (see accept)
+    return ((state.seen >> behind) & 1n) === 1n;
   }
 
-  /** Record an accepted packet. Call only after the packet was fully verified. */
+  /** Records an accepted packet. Call only after the packet was fully verified. */
   accept(senderKey: string, seq: bigint): void {
-    this.#highest.delete(senderKey);
-    this.#highest.set(senderKey, seq);
-    if (this.#highest.size > this.#capacity) {
-      const oldest = this.#highest.keys().next().value as string;
-      this.#highest.delete(oldest);
+    const previous = this.#senders.get(senderKey);
+    this.#senders.delete(senderKey);
+    this.#senders.set(senderKey, this.#next(previous, seq));
+    if (this.#senders.size > this.#capacity) {
+      const oldest = this.#senders.keys().next().value as string;
+      this.#senders.delete(oldest);
     }
+  }
+
+  #next(state: SenderState | undefined, seq: bigint): SenderState {
+    if (state === undefined || this.#policy === 'strict') return { highest: seq, seen: 1n };
+    if (seq > state.highest) {
+      const ahead = seq - state.highest;
+      return { highest: seq, seen: ahead >= WINDOW ? 1n : ((state.seen << ahead) | 1n) & WINDOW_MASK };
+    }
+    const behind = state.highest - seq;
+    if (behind >= WINDOW) return { highest: seq, seen: 1n };
+    return { highest: state.highest, seen: state.seen | (1n << behind) };
   }
 }
 

@@ -38,7 +38,9 @@ export class V1Codec implements Codec {
 
   constructor(options: V1CodecOptions) {
     this.#options = resolveV1Options(options);
-    this.#replay = new ReplayWindow(this.#options.replayWindow);
+    // With keys only genuine packets reach the filter, so it can be strict; without, it only
+    // removes duplicates (see replay.ts).
+    this.#replay = new ReplayWindow(this.#options.replayWindow, this.#options.keys.size > 0 ? 'strict' : 'duplicates');
   }
 
   /** Cluster id in hex (first 8 bytes of SHA-256 of the name). */
@@ -179,7 +181,12 @@ export class V1Codec implements Codec {
     const seq = packet.readBigUInt64BE(OFFSET.seq);
     const sender = senderKey(id, address, nonce);
     if (this.#replay.isReplay(sender, seq)) {
-      return drop('replay', `seq ${seq} from ${id}@${address} nonce ${nonce} is not newer than the last accepted`);
+      return drop(
+        'replay',
+        this.#replay.policy === 'strict'
+          ? `seq ${seq} from ${id}@${address} nonce ${nonce} is not newer than the last accepted`
+          : `seq ${seq} from ${id}@${address} nonce ${nonce} is a duplicate`,
+      );
     }
     this.#replay.accept(sender, seq);
 

@@ -10,12 +10,12 @@ const LEADER = node(20);
 /** A follower of node 20 (term 1) that has heard of the given other nodes; last heartbeat at 3. */
 function follower(self: number, heardOf: number[], options = {}): Election {
   const election = followerOf(node(self), LEADER, 1n, options);
-  for (const other of heardOf) election.receive(msg('coordinator', node(other), 0n), 2); // stale: only makes it known
+  for (const other of heardOf) election.receive(msg('coordinator', node(other), 1n), 2); // not newer: only makes it known
   election.receive(msg('coordinator', LEADER, 1n), 3);
   return election;
 }
 
-const DETECTION = 3 + 300; // default heartbeat 100 ms × misses 3
+const DETECTION = 3 + 350; // default heartbeat 100 ms × (misses 3 + 0.5)
 
 describe('fast failover', () => {
   it('a candidate that sat out its skew unanswered confirms quickly', () => {
@@ -65,7 +65,7 @@ describe('fast failover', () => {
     const low = follower(7, []); // does not know node 9 exists: believes it is top
     const election = runUntil(low, DETECTION).messages[0]!;
     expect(election.type).toBe('election');
-    const higher = follower(9, []); // its leader is 300 ms stale: it answers a lower ELECTION
+    const higher = follower(9, []); // its leader is 350 ms stale: it answers a lower ELECTION
     runUntil(higher, DETECTION - 1);
     const answer = higher.receive(election, DETECTION + 0.5);
     expect(types(answer)).toEqual(['ok']);
@@ -86,7 +86,7 @@ describe('fast failover', () => {
     // Node 9 dies at once. The round's ELECTION/OK traffic is settled history: no extra
     // coordinator wait, the survivor (rank 0 now) speaks as soon as the leader times out.
     const { heartbeatMs, misses, failoverOkWaitMs } = low.options;
-    const timeout = 110 + misses * heartbeatMs;
+    const timeout = 110 + (misses + 0.5) * heartbeatMs;
     const detected = runUntil(low, timeout);
     expect(types(detected)).toEqual(['election']);
     expect(eventsOf(detected, 'state')[0]).toMatchObject({ from: 'follower', to: 'candidate', reason: 'leader-timeout' });
@@ -120,7 +120,7 @@ describe('fast failover', () => {
     expect(election.role).toBe('follower');
     const { misses, heartbeatMs, okWaitMs, failoverOkWaitMs } = election.options;
     expect(failoverOkWaitMs).toBe(okWaitMs);
-    const timeout = 1 + misses * heartbeatMs;
+    const timeout = 1 + (misses + 0.5) * heartbeatMs;
     expect(types(runUntil(election, timeout))).toEqual(['election']); // rank 0: no skew
     expect(election.role).toBe('candidate');
     expect(election.nextDeadline()).toBe(timeout + okWaitMs);

@@ -83,7 +83,8 @@ describe('split brain heals', () => {
     const raised = high.receive(msg('coordinator', node(4), low.term), 1_000);
     expect(types(raised)).toEqual(['coordinator']);
     expect(raised.messages[0]!.term).toBe(low.term + 1n);
-    expect(eventsOf(raised, 'leader')).toEqual([{ type: 'leader', term: low.term + 1n }]);
+    expect(eventsOf(raised, 'leader')).toEqual([]); // it was leading already: no new 'leader'
+    expect(eventsOf(raised, 'term')).toEqual([{ type: 'term', term: low.term + 1n, reason: 'lower-leader' }]);
     const stepDown = low.receive(raised.messages[0]!, 1_001);
     expect(low.role).toBe('follower');
     expect(low.leader).toEqual(node(9));

@@ -43,7 +43,7 @@ export interface ScheduleResult {
  */
 export function convergenceBound(config: Schedule['config'], maxDelayMs: number): number {
   const { heartbeatMs, misses, okWaitMs, coordinatorWaitMs } = config;
-  const detection = misses * heartbeatMs;
+  const detection = (misses + 0.5) * heartbeatMs;
   const skewStep = config.skewStepMs ?? heartbeatMs / 5;
   const worstSkew = MAX_SKEW_RANK * skewStep + skewStep / 2;
   const goExtra = config.mode === 'go' ? 2 * (2000 + 2 * heartbeatMs) : 0;

@@ -3,7 +3,7 @@
 //     detection + worst skew + okWait + coordinatorWait, plus slack), the live nodes of each
 //     partition group follow one leader, the group's highest live node (or, preempt off, any one);
 //     and nothing changes state for the next 20 heartbeats;
-// (b) nobody follows a leader dead or cut off for longer than misses × heartbeat + max delay;
+// (b) nobody follows a leader dead or cut off for longer than (misses + 0.5) × heartbeat + max delay;
 // (c) the terms of a node's successive leaders strictly increase (v1);
 // (d) messages per failover stay ≤ 3 × N (measured separately below, also with racing fast claims).
 // A failure prints a one-line replay command: SEED=<seed> MAXN=<n> npx vitest run test/sim -t replay

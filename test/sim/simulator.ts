@@ -5,6 +5,7 @@
 import { Election, comparePriority, sameInstance, sameNode, seededRandom } from '../../lib/core';
 import type { ElectionOptions } from '../../lib/core';
 import type { CoreEvent, Message, MessageType, NodeIdentity, Ready } from '../../lib/core/types';
+import { createV1Codec, type V1Codec, type WireKey } from '../../lib/wire';
 import { GoLegacyNode } from './go-legacy-node';
 import { SimNetwork, type NetworkFaults } from './network';
 import { EventQueue } from './queue';
@@ -30,6 +31,18 @@ export interface SimulatorOptions {
   readonly checkEveryMs?: number;
   /** Receives one line per noteworthy step (replay mode). */
   readonly trace?: (line: string) => void;
+  /**
+   * Wire mode (v1 only): every node instance gets its own v1 codec (so its own replay filter);
+   * messages are encoded once at the sender and decoded at each receiver, dropped when !ok.
+   * Without it, Message objects travel as they are (the default, unchanged behaviour).
+   */
+  readonly wire?: { readonly cluster: string; readonly keys?: readonly WireKey[] };
+  /** Draw each start's nonce from the seeded PRNG (64-bit) instead of counting 1, 2, 3 … */
+  readonly randomNonces?: boolean;
+  /** Sees every core event of every node, as it happens. */
+  readonly onEvent?: (index: number, event: CoreEvent, now: number) => void;
+  /** Wire mode: sees every packet a node multicasts (what an eavesdropper records). */
+  readonly onPacket?: (index: number, packet: Buffer, message: Message, now: number) => void;
 }
 
 interface SimNode {
@@ -43,10 +56,13 @@ interface SimNode {
   /** Fencing history of the current instance: last leader and its term. */
   lastLeader: NodeIdentity | undefined;
   lastTerm: bigint | undefined;
+  /** Wire mode: this instance's codec (a restart gets a fresh one: an empty replay table). */
+  codec: V1Codec | undefined;
 }
 
 type SimEvent =
   | { at: number; order: number; kind: 'deliver'; to: number; message: Message }
+  | { at: number; order: number; kind: 'packet'; to: number; packet: Uint8Array }
   | { at: number; order: number; kind: 'timer'; node: number; token: number }
   | { at: number; order: number; kind: 'action'; run: () => void }
   | { at: number; order: number; kind: 'check' };
@@ -71,6 +87,10 @@ export class Simulator {
   /** State transitions ('state' events) across all nodes. */
   stateChanges = 0;
   now = 0;
+  /** Wire mode: messages the sender's codec refused to encode (a Participant would fail on these). */
+  readonly wireErrors: string[] = [];
+  /** Wire mode: packets dropped by receivers' decoders, by reason. */
+  readonly drops: Record<string, number> = {};
 
   readonly #options: SimulatorOptions;
   readonly #nodes: SimNode[];
@@ -91,13 +111,13 @@ export class Simulator {
     this.network = new SimNetwork(options.nodes.length, options.faults);
     this.#nodes = options.nodes.map((spec, index) => ({
       index, spec, election: undefined, identity: undefined,
-      armedAt: undefined, timerToken: 0, lastLeader: undefined, lastTerm: undefined,
+      armedAt: undefined, timerToken: 0, lastLeader: undefined, lastTerm: undefined, codec: undefined,
     }));
     this.#same = options.config.mode === 'go' ? sameNode : sameInstance;
     const heartbeatMs = options.config.heartbeatMs ?? (options.config.mode === 'go' ? 250 : 100);
     const misses = options.config.misses ?? 3;
     // A follower's last COORDINATOR can arrive up to maxDelay after the leader died or was cut off.
-    this.#detectionBoundMs = misses * heartbeatMs + options.faults.maxDelayMs + 1;
+    this.#detectionBoundMs = (misses + 0.5) * heartbeatMs + options.faults.maxDelayMs + 1;
     const every = options.checkEveryMs ?? heartbeatMs;
     this.#schedule({ at: every, kind: 'check' });
     this.#checkEveryMs = every;
@@ -118,13 +138,15 @@ export class Simulator {
   start(index: number): void {
     const node = this.#node(index);
     if (node.election) return;
-    const nonce = this.#options.config.mode === 'go' ? 0n : this.#nextNonce++;
+    const nonce = this.#options.config.mode === 'go' ? 0n
+      : this.#options.randomNonces ? this.#randomUint64() : this.#nextNonce++;
     const identity: NodeIdentity = { id: node.spec.id, address: node.spec.address, nonce };
     const seed = Math.floor(this.random() * 2 ** 32);
     node.election = node.spec.legacyGo
       ? new GoLegacyNode(identity)
       : new Election({ ...this.#options.config, self: identity, random: seededRandom(seed) });
     node.identity = identity;
+    if (this.#options.wire) node.codec = createV1Codec({ ...this.#options.wire, keys: this.#options.wire.keys ?? [] });
     this.#instances.set(this.#instanceKey(identity), node);
     this.#diedAt.delete(this.#instanceKey(identity));
     node.lastLeader = undefined;
@@ -199,6 +221,21 @@ export class Simulator {
     return this.#nodes.map((node) => this.view(node.index));
   }
 
+  /** The live node's next timer deadline (undefined when dead or when it armed none). */
+  nextDeadline(index: number): number | undefined {
+    return this.#node(index).election?.nextDeadline();
+  }
+
+  /**
+   * Wire mode: hands raw bytes to node `to`'s decoder after `delayMs` (an attacker on the LAN:
+   * partitions do not stop it). The packet is decoded by whatever instance runs there then.
+   */
+  inject(to: number, packet: Uint8Array, delayMs = 0): void {
+    this.#node(to);
+    if (!this.#options.wire) throw new Error('inject() needs wire mode');
+    this.#schedule({ at: this.now + delayMs, kind: 'packet', to, packet });
+  }
+
   /**
    * Invariant (a): in every partition group, the live nodes agree on one live leader of that
    * group; with preempt on it must be the group's highest live node. Returns problems found.
@@ -249,6 +286,17 @@ export class Simulator {
         this.#apply(node, node.election.receive(event.message, this.now));
         return;
       }
+      case 'packet': {
+        const node = this.#nodes[event.to]!;
+        if (!node.election || !node.codec) return;
+        const decoded = node.codec.decode(event.packet);
+        if (!decoded.ok) {
+          this.drops[decoded.reason] = (this.drops[decoded.reason] ?? 0) + 1;
+          return;
+        }
+        this.#apply(node, node.election.receive(decoded.message, this.now));
+        return;
+      }
       case 'timer': {
         const node = this.#nodes[event.node]!;
         if (!node.election || event.token !== node.timerToken) return;
@@ -284,11 +332,24 @@ export class Simulator {
   #multicast(sender: SimNode, message: Message): void {
     this.sent[message.type]++;
     if (this.#options.trace) this.#trace(`n${sender.index} send ${message.type} term=${message.term}`);
+    let packet: Buffer | undefined;
+    if (sender.codec) {
+      try {
+        packet = sender.codec.encode(message);
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        this.wireErrors.push(`t=${this.now.toFixed(1)} n${sender.index} cannot encode ${message.type} term=${message.term} seq=${message.seq}: ${code} ${(error as Error).message}`);
+        this.#trace(`n${sender.index} ENCODE FAILED ${message.type} term=${message.term}`);
+        return;
+      }
+      this.#options.onPacket?.(sender.index, packet, message, this.now);
+    }
     for (const receiver of this.#nodes) {
       // Multicast loopback: the sender hears its own packet too (the core must ignore it).
       if (receiver !== sender && !this.network.connected(sender.index, receiver.index)) continue;
       for (const delay of this.network.copies(this.random)) {
-        this.#schedule({ at: this.now + delay, kind: 'deliver', to: receiver.index, message });
+        if (packet) this.#schedule({ at: this.now + delay, kind: 'packet', to: receiver.index, packet });
+        else this.#schedule({ at: this.now + delay, kind: 'deliver', to: receiver.index, message });
       }
     }
   }
@@ -296,6 +357,7 @@ export class Simulator {
   /** Invariant (c): the terms of a node's successive leaders strictly increase. */
   #observe(node: SimNode, event: CoreEvent): void {
     if (event.type === 'state') this.stateChanges++;
+    this.#options.onEvent?.(node.index, event, this.now);
     if (this.#options.trace && event.type !== 'state') {
       this.#trace(`n${node.index} ${event.type} ${event.type === 'follower' ? `${describe(event.leader)} ` : ''}${'term' in event ? `term=${event.term}` : ''}`);
     } else if (this.#options.trace && event.type === 'state') {
@@ -327,6 +389,11 @@ export class Simulator {
         this.violations.push(`t=${this.now.toFixed(1)} n${node.index} still follows n${leaderNode.index}, gone since t=${goneSince.toFixed(1)} (bound ${this.#detectionBoundMs} ms)`);
       }
     }
+  }
+
+  #randomUint64(): bigint {
+    const word = () => BigInt(Math.floor(this.random() * 2 ** 32));
+    return (word() << 32n) | word();
   }
 
   #instanceKey(node: NodeIdentity): string {

@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/errors.cc",
+        "native/interface_monitor.cc",
         "native/interfaces.cc",
         "native/sockaddr.cc",
         "native/udp_socket.cc"

@@ -1,10 +1,13 @@
-// Module entry: the UdpSocket class and interface lookup.
+// Module entry: the UdpSocket class, interface lookup and (Linux) the interface monitor.
 #include <napi.h>
 
 #include "errors.h"
 #include "interfaces.h"
 #ifndef _WIN32
 #include "udp_socket.h"
+#endif
+#ifdef __linux__
+#include "interface_monitor.h"
 #endif
 
 namespace {
@@ -21,6 +24,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("UdpSocket", Napi::Function::New(env, Unsupported, "UdpSocket"));
 #else
   exports.Set("UdpSocket", multibully::UdpSocket::Init(env));
+#endif
+#ifdef __linux__
+  // Absent elsewhere: lib/socket/interface-monitor.ts then polls the interface table.
+  exports.Set("InterfaceMonitor", multibully::InterfaceMonitor::Init(env));
 #endif
   exports.Set("listInterfaces", Napi::Function::New(env, multibully::ListInterfaces, "listInterfaces"));
   return exports;

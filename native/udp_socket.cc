@@ -60,8 +60,10 @@ void OnPollClosed(uv_handle_t* handle) {
   FinishClose(static_cast<NativeSocket*>(handle->data));
 }
 
-// Idempotent. Detaches the JS owner at once; frees the fd and memory once libuv is done
-// with the poll handle (never while the handle may still be iterated).
+// Idempotent. Detaches the JS owner and closes the fd at once (libuv allows closing a polled fd
+// right after uv_poll_stop), so close() has released the descriptor when it returns, even if the
+// loop never turns; frees the memory once libuv is done with the poll handle (never while the
+// handle may still be iterated).
 void BeginClose(NativeSocket* native) {
   if (native->closing) return;
   native->closing = true;
@@ -72,6 +74,8 @@ void BeginClose(NativeSocket* native) {
   if (native->polling) {
     uv_poll_stop(&native->poll);
     uv_close(reinterpret_cast<uv_handle_t*>(&native->poll), OnPollClosed);
+    if (native->fd >= 0) ::close(native->fd);
+    native->fd = -1;
   } else {
     FinishClose(native);
   }

@@ -1,10 +1,13 @@
 // The Participant drives the pure election core with a real socket and a real clock:
 // socket → decode → core → encode → socket, with one timer armed for the core's next deadline.
+// It also treats its network interface as a fault domain: an interface monitor (rtnetlink on
+// Linux) and failing sends put the core in 'fault'; a healthy interface brings it back with a
+// fresh socket joined on the interface's current index.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Election, sameInstance, type ElectionOptions } from '../core';
-import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
-import { MulticastSocket, resolveInterface, type Datagram } from '../socket';
+import type { CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role } from '../core/types';
+import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, type NicStatus } from '../socket';
 import { createGoCodec, createV1Codec, parseAddress, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
 import { emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
@@ -28,14 +31,29 @@ export interface BoundInterface {
 }
 
 export interface ParticipantEvents {
+  /** This node took office. */
   leader: [{ term: bigint }];
+  /** This node follows a new leader (or a new term of its leader). */
   follower: [{ leader: LeaderInfo; term: bigint }];
   state: [{ from: Role; to: Role; reason: string; term: bigint }];
+  /** A sitting leader raised its term to fence a competitor; it keeps office. */
+  term: [{ term: bigint; reason: string }];
+  /** Right after the 'state' event into 'fault': why this node cannot take part. */
+  fault: [{ reason: FaultReason; detail: string }];
+  /** Another instance uses our (id, address); repeated (rate-limited) while it lasts. */
   conflict: [{ other: NodeIdentity; reason: string }];
   error: [Error];
 }
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Why the interface cannot carry the election, or undefined when it can. */
+function nicProblem(status: NicStatus, family: 4 | 6): { reason: FaultReason; detail: string } | undefined {
+  if (!status.present) return { reason: 'nic-gone', detail: 'the interface no longer exists' };
+  if (!status.up) return { reason: 'nic-down', detail: `interface ${status.name} is down (not UP and RUNNING)` };
+  if (status.address === undefined) return { reason: 'nic-no-address', detail: `interface ${status.name} has no IPv${family} address` };
+  return undefined;
+}
 
 /**
  * Events are delivered synchronously, after the participant has settled its own state (socket
@@ -47,18 +65,28 @@ type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
  */
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #options: ResolvedOptions;
-  readonly #nic: BoundInterface;
-  readonly #self: NodeIdentity;
+  /** The interface as bound now: its index changes when the NIC is re-created. */
+  #nic: BoundInterface;
+  #self: NodeIdentity;
   readonly #codec: Codec;
-  readonly #election: Election;
+  readonly #electionOptions: Omit<ElectionOptions, 'self'>;
+  #election: Election;
   readonly #log: Logger;
   /** Our own traffic counts; `elections` comes from the core when read. */
   readonly #counters: Omit<ParticipantCounters, 'elections'>;
   #socket: MulticastSocket | undefined;
+  #monitor: InterfaceMonitor | undefined;
   #timer: NodeJS.Timeout | undefined;
   #phase: Phase = 'new';
+  #startFailed = false;
   #stopping: Promise<void> | undefined;
   #sendFailing = false;
+  /** When the current run of failed sends began (performance.now()), if sends are failing. */
+  #sendFailingSince: number | undefined;
+  #lastSendError: unknown;
+  #fault: { reason: FaultReason; detail: string } | undefined;
+  /** While in fault: retries recovery every heartbeat (probe send, interface re-read). */
+  #faultTimer: NodeJS.Timeout | undefined;
   readonly #onAbort = (): void => {
     this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
   };
@@ -82,8 +110,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
           ...(resolved.keys !== undefined && { keys: resolved.keys }),
           ...(resolved.sendKeyId !== undefined && { sendKeyId: resolved.sendKeyId }),
         });
-    const electionOptions: ElectionOptions = {
-      self: this.#self,
+    const electionOptions: Omit<ElectionOptions, 'self'> = {
       mode: resolved.wire,
       random: cryptoRandom,
       ...(resolved.heartbeatMs !== undefined && { heartbeatMs: resolved.heartbeatMs }),
@@ -94,11 +121,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       ...(resolved.preempt !== undefined && { preempt: resolved.preempt }),
       ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
     };
-    this.#election = new Election(checkElectionOptions(electionOptions));
+    this.#electionOptions = electionOptions;
+    this.#election = new Election(checkElectionOptions({ ...electionOptions, self: this.#self }));
     this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts() };
   }
 
-  /** Current role: 'idle' before start(), 'stopped' after stop() or a failed start(). */
+  /** Current role: 'idle' before start(), 'fault' while the interface is broken, 'stopped' after stop() or a failed start(). */
   get state(): Role {
     return this.#phase === 'stopped' ? 'stopped' : this.#election.role;
   }
@@ -138,35 +166,60 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return { ...this.#counters, dropped: { ...this.#counters.dropped }, elections: this.#election.counters.elections };
   }
 
-  /** Opens the socket, joins the group on the NIC and starts the election. */
+  /**
+   * Opens the socket, joins the group on the NIC and starts the election. After a failed
+   * start() (the socket could not be set up) it may be called again.
+   */
   async start(): Promise<void> {
-    if (this.#phase !== 'new') throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
+    const retry = this.#phase === 'stopped' && this.#startFailed && !this.#stopping;
+    if (this.#phase !== 'new' && !retry) throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
     const signal = this.#options.signal;
     if (signal?.aborted) {
       this.#phase = 'stopped';
       throw signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
     }
     this.#phase = 'starting';
+    let monitor: InterfaceMonitor | undefined;
+    try {
+      this.#socket = this.#openSocket(this.#nic.index);
+      monitor = new InterfaceMonitor({ spec: this.#options.interfaceSpec, family: this.#options.group.family });
+    } catch (error) {
+      this.#socket?.close();
+      this.#socket = undefined;
+      this.#phase = 'stopped';
+      this.#startFailed = true;
+      throw withCode(error, 'ERR_MULTIBULLY_SOCKET');
+    }
+    this.#startFailed = false;
+    this.#monitor = monitor;
+    monitor.on('change', (_previous, status) => this.#onInterfaceChange(status));
+    monitor.on('error', (error) => this.#log.warn({ err: error }, 'interface monitor error; it falls back to polling'));
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#phase = 'running';
+    const { group, port } = this.#options.group;
+    this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
+    this.#apply(this.#election.start(performance.now()));
+    // The interface may have broken between the constructor and now.
+    this.#onInterfaceChange(monitor.status());
+  }
+
+  /** A socket bound to the port, joined and sending on the interface with this index. */
+  #openSocket(index: number): MulticastSocket {
     const { group, port, family } = this.#options.group;
     const socket = new MulticastSocket({ family });
     try {
       socket.bind(port);
-      socket.join(group, this.#nic.index);
-      socket.setMulticastInterface(this.#nic.index);
+      socket.join(group, index);
+      socket.setMulticastInterface(index);
       socket.setTTL(this.#options.ttl);
       socket.setLoopback(this.#options.loopback);
     } catch (error) {
       socket.close();
-      this.#phase = 'stopped';
-      throw withCode(error, 'ERR_MULTIBULLY_SOCKET');
+      throw error;
     }
-    this.#socket = socket;
-    socket.on('message', (datagram) => this.#onDatagram(datagram));
+    socket.on('message', (datagram) => this.#onDatagram(socket, datagram));
     socket.on('error', (error) => this.#fail(error));
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#phase = 'running';
-    this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
-    this.#apply(this.#election.start(performance.now()));
+    return socket;
   }
 
   /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
@@ -182,12 +235,15 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#stopFaultTimer();
+    this.#monitor?.close();
+    this.#monitor = undefined;
     let ready: Ready = { messages: [], events: [] };
     try {
       if (wasRunning) ready = this.#election.stop(performance.now());
       this.#send(ready.messages);
     } finally {
-      // Whatever happened while resigning, the socket is released.
+      // Whatever happened while resigning, the socket is released (its fd is closed on return).
       this.#socket?.close();
       this.#socket = undefined;
       this.#phase = 'stopped';
@@ -196,8 +252,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#emitAll(ready.events, true);
   }
 
-  #onDatagram(datagram: Datagram): void {
-    if (this.#phase !== 'running') return;
+  #onDatagram(socket: MulticastSocket, datagram: Datagram): void {
+    if (this.#phase !== 'running' || socket !== this.#socket) return;
     if (datagram.truncated) return this.#drop('truncated', 'datagram larger than the receive buffer');
     // The socket only receives groups on the NIC it joined; this guards the separation anyway.
     if (datagram.interfaceIndex !== this.#nic.index && datagram.interfaceIndex !== 0) {
@@ -250,17 +306,23 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#apply(ready);
   }
 
-  /** Sends what the core wants sent, re-arms the one timer, then tells listeners. */
+  /**
+   * Sends what the core wants sent, re-arms the one timer, then tells listeners. Nothing here
+   * can skip the timer or the events: a failure to encode or send loses that packet only.
+   */
   #apply(ready: Ready): void {
     try {
       this.#send(ready.messages);
+    } finally {
       this.#armTimer();
-    } catch (error) {
-      this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
-      return;
     }
     // Listeners run last, once our state is settled.
     this.#emitAll(ready.events);
+    const failingFor = this.#sendFailingSince === undefined ? 0 : performance.now() - this.#sendFailingSince;
+    if (this.#phase === 'running' && !this.#fault && failingFor >= this.#election.options.heartbeatMs) {
+      const error = this.#lastSendError as { code?: string; message?: string } | undefined;
+      this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${error?.code ?? error?.message ?? 'unknown error'})`);
+    }
   }
 
   #send(messages: readonly Message[]): void {
@@ -268,29 +330,141 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (!socket) return;
     const { group, port } = this.#options.group;
     for (const message of messages) {
-      const packet = this.#codec.encode(message);
+      let packet: Buffer;
+      try {
+        packet = this.#codec.encode(message);
+      } catch (error) {
+        // A bug, never an input: logged and counted, the election goes on as after a lost packet.
+        this.#counters.sendFailures++;
+        this.#log.error({ err: error, type: message.type }, 'cannot encode a message; it is not sent');
+        continue;
+      }
       let delivered: boolean;
       try {
         delivered = socket.send(packet, group, port);
       } catch (error) {
-        // A down link or a missing route loses this packet; the election copes with loss.
-        this.#counters.sendFailures++;
-        // Warn once per outage, not on every heartbeat.
-        if (this.#sendFailing) this.#log.debug({ err: error, type: message.type }, 'send failed');
-        else this.#log.warn({ err: error, type: message.type }, 'send failed; further failures are logged at debug until a send succeeds');
-        this.#sendFailing = true;
+        // A down link or a missing route loses this packet; the election copes with loss, and
+        // failures that last over a heartbeat put the participant in fault.
+        this.#noteSendFailure(error, message.type);
         continue;
       }
       if (delivered) {
         this.#counters.sent++;
-        if (this.#sendFailing) this.#log.info({ type: message.type }, 'sending works again');
-        this.#sendFailing = false;
+        this.#noteSendSuccess(message.type);
         this.#log.trace?.({ type: message.type, term: message.term }, 'sent');
       } else {
         this.#counters.sendFailures++;
         this.#log.debug({ type: message.type }, 'send would block; packet dropped');
       }
     }
+  }
+
+  #noteSendFailure(error: unknown, what: string): void {
+    this.#counters.sendFailures++;
+    this.#lastSendError = error;
+    this.#sendFailingSince ??= performance.now();
+    // Warn once per outage, not on every heartbeat.
+    if (this.#sendFailing) this.#log.debug({ err: error, type: what }, 'send failed');
+    else this.#log.warn({ err: error, type: what }, 'send failed; further failures are logged at debug until a send succeeds');
+    this.#sendFailing = true;
+  }
+
+  #noteSendSuccess(what: string): void {
+    if (this.#sendFailing) this.#log.info({ type: what }, 'sending works again');
+    this.#sendFailing = false;
+    this.#sendFailingSince = undefined;
+    this.#lastSendError = undefined;
+  }
+
+  // ---- the interface as a fault domain ------------------------------------------------------
+
+  #onInterfaceChange(status: NicStatus): void {
+    if (this.#phase !== 'running') return;
+    const problem = nicProblem(status, this.#options.group.family);
+    if (problem) {
+      if (!this.#fault) this.#enterFault(problem.reason, problem.detail);
+      else if (this.#fault.reason === 'send-failing') this.#fault = problem; // the interface explains it
+      return;
+    }
+    const moved = status.index !== this.#nic.index || status.address !== this.#self.address;
+    if (!this.#fault) {
+      // Replaced between two reads (deleted and re-created): our membership went with the old one.
+      if (moved) {
+        this.#enterFault('nic-gone', `interface ${this.#nic.name} (${this.#nic.index}) was replaced by ${status.name} (${status.index})`);
+        this.#rejoin(status);
+      }
+      return;
+    }
+    if (this.#fault.reason !== 'send-failing' || moved) this.#rejoin(status);
+  }
+
+  #enterFault(reason: FaultReason, detail: string): void {
+    this.#fault = { reason, detail };
+    this.#log.warn({ reason, interface: this.#nic.name }, `fault: ${detail}; not taking part until it recovers`);
+    this.#apply(this.#election.fault(performance.now(), reason));
+    this.#stopFaultTimer();
+    // Ref'd like the election timer: a faulted participant is still running.
+    this.#faultTimer = setInterval(() => this.#retryRecovery(), this.#election.options.heartbeatMs);
+  }
+
+  /** Every heartbeat while in fault: re-read the interface, or probe whether sending works again. */
+  #retryRecovery(): void {
+    if (this.#phase !== 'running' || !this.#fault) return this.#stopFaultTimer();
+    if (this.#fault.reason !== 'send-failing') {
+      if (this.#monitor) this.#onInterfaceChange(this.#monitor.status());
+      return;
+    }
+    // An empty datagram tests the send path without saying anything: peers drop it as truncated.
+    const socket = this.#socket;
+    if (!socket) return;
+    try {
+      if (!socket.send(Buffer.alloc(0), this.#options.group.group, this.#options.group.port)) return;
+    } catch (error) {
+      this.#lastSendError = error;
+      return;
+    }
+    this.#noteSendSuccess('probe');
+    this.#leaveFault('send-recovered');
+  }
+
+  /** A healthy interface again: a fresh socket joined on its current index, then a round. */
+  #rejoin(status: NicStatus): void {
+    let socket: MulticastSocket;
+    try {
+      socket = this.#openSocket(status.index);
+    } catch (error) {
+      this.#log.warn({ err: error, interface: status.name }, 'cannot rejoin the group yet; retrying every heartbeat');
+      return;
+    }
+    this.#socket?.close();
+    this.#socket = socket;
+    this.#nic = { name: status.name, index: status.index, address: status.address!, scopeId: status.scopeId };
+    if (status.address !== this.#self.address) {
+      // Followers must learn the address we have now: a new identity, and a core that knows it.
+      this.#log.warn({ from: this.#self.address, to: status.address }, 'the interface address changed; rejoining with the new one');
+      this.#self = { id: this.#self.id, address: status.address!, nonce: this.#options.wire === 'go' ? 0n : randomNonce() };
+      this.#election = new Election(checkElectionOptions({ ...this.#electionOptions, self: this.#self }));
+      this.#sendFailingSince = undefined;
+      this.#fault = undefined;
+      this.#stopFaultTimer();
+      this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
+      this.#apply(asRecovery(this.#election.start(performance.now()), 'nic-recovered'));
+      return;
+    }
+    this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
+    this.#leaveFault('nic-recovered');
+  }
+
+  #leaveFault(reason: string): void {
+    this.#fault = undefined;
+    this.#stopFaultTimer();
+    this.#sendFailingSince = undefined;
+    this.#apply(this.#election.recover(performance.now(), reason));
+  }
+
+  #stopFaultTimer(): void {
+    clearInterval(this.#faultTimer);
+    this.#faultTimer = undefined;
   }
 
   #armTimer(): void {
@@ -327,9 +501,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       case 'state':
         this.#log.info({ from: event.from, to: event.to, reason: event.reason, term: event.term }, 'state change');
         this.#deliver('state', { from: event.from, to: event.to, reason: event.reason, term: event.term });
+        if (event.to === 'fault' && this.#fault && this.#phase === 'running') this.#deliver('fault', { ...this.#fault });
         break;
       case 'leader':
         this.#deliver('leader', { term: event.term });
+        break;
+      case 'term':
+        this.#log.debug({ term: event.term, reason: event.reason }, 'term raised');
+        this.#deliver('term', { term: event.term, reason: event.reason });
         break;
       case 'follower': {
         const leader: LeaderInfo = {
@@ -341,7 +520,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         break;
       }
       case 'conflict':
-        this.#log.warn({ other: event.other, reason: event.reason }, 'another node uses our id and address');
+        this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
         this.#deliver('conflict', { other: event.other, reason: event.reason });
         break;
     }
@@ -352,4 +531,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#log.error({ err: error }, 'participant error');
     this.#deliver('error', error);
   }
+}
+
+/** A fresh core's start, reported as the way out of 'fault' (the participant's role was 'fault'). */
+function asRecovery(ready: Ready, reason: string): Ready {
+  const events = ready.events.map((event) =>
+    event.type === 'state' && event.from === 'idle' ? { ...event, from: 'fault' as const, reason } : event);
+  return { messages: ready.messages, events };
 }

@@ -32,8 +32,22 @@ export interface NativeUdpSocket {
   isClosed(): boolean;
 }
 
+/**
+ * The native interface watcher (Linux only): an rtnetlink socket on link and address groups.
+ * Calls onchange() once per wake-up in which anything changed; only interface-monitor.ts
+ * talks to it. Never keeps the process alive.
+ */
+export interface NativeInterfaceMonitor {
+  onchange?: () => void;
+  onerror?: (error: Error) => void;
+  close(): void;
+  isClosed(): boolean;
+}
+
 export interface NativeBinding {
   UdpSocket: new (family: 4 | 6, maxDatagramSize: number) => NativeUdpSocket;
+  /** Absent where the platform has no rtnetlink (the monitor then polls listInterfaces). */
+  InterfaceMonitor?: new () => NativeInterfaceMonitor;
   listInterfaces(): NetworkInterfaceInfo[];
 }
 

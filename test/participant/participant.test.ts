@@ -87,7 +87,7 @@ describe('Participant on lo', () => {
     const node = new Participant({ address, cluster, interface: 'lo', id: 9, heartbeatMs: 50, signal: controller.signal });
     cleanup.push(() => node.stop());
     await node.start();
-    expect(openFds()).toBe(fdsBefore + 1);
+    expect(openFds()).toBe(fdsBefore + 2); // the socket and the interface monitor's netlink socket
     await waitUntil(() => node.state === 'leader', CONVERGE_MS, 'a lone node to lead');
     const stopped = new Promise((done) => node.on('state', ({ to }) => to === 'stopped' && done(to)));
     controller.abort();

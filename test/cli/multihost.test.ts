@@ -17,8 +17,8 @@ const OK_WAIT_MS = HEARTBEAT_MS;
 // Bounds about 3 × what the configured timers allow, so a busy machine does not flake them;
 // the exact figures are measured in bench/.
 const CONVERGE_MS = 10_000;
-/** SIGKILL: `misses` silent heartbeats, then the highest survivor's skew-free round. */
-const FAILOVER_BOUND_MS = 3 * (MISSES * HEARTBEAT_MS + SKEW_STEP_MS);
+/** SIGKILL: (misses + ½) silent heartbeats, then the highest survivor's skew-free round. */
+const FAILOVER_BOUND_MS = 3 * ((MISSES + 0.5) * HEARTBEAT_MS + SKEW_STEP_MS);
 /** SIGTERM: the leader resigns, so only a round (skew plus at most an OK wait) remains. */
 const RESIGN_BOUND_MS = 3 * (SKEW_STEP_MS + OK_WAIT_MS);
 /** Go nodes' fixed timers: ELECTION → 2 s without OK → leader. */

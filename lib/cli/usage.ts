@@ -25,7 +25,17 @@ Options:
       --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default warn)
   -h, --help               show this help
 
-Hooks get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID and
+Output: one JSON line per transition, e.g.
+  {"time":1795690000123.456,"event":"follower","id":"1","term":3,"leader":{"id":"5","address":"10.0.0.5"}}
+"event" is candidate, waiting, leader, follower, fault, conflict or stopped. A "fault" line
+(the NIC is down, has no address or is gone, or sends keep failing) has "leader":null and a
+"reason" (nic-down, nic-no-address, nic-gone, send-failing); leaving fault prints "candidate".
+A "conflict" line (another instance uses our id and address; repeated while it lasts) names it
+in "other":{"id","address","nonce"}. A leader raising its term keeps office: no line.
+
+Hooks run once per transition (taking office, following a new leader or term), one at a
+time; when transitions come faster than hooks finish, only the latest state is hooked. They
+get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID and
 MULTIBULLY_LEADER_ADDRESS in their environment. SIGTERM or SIGINT resigns leadership,
 prints a final "stopped" event and exits 0.
 `;

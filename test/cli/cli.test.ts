@@ -127,6 +127,31 @@ describe('multibully CLI', () => {
     expect(await node.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('two instances with one id and address: repeated conflict lines name the other, warned once each by the participant', async () => {
+    const port = testPort();
+    const base = ['--interface', 'lo', '--address', `239.77.0.7:${port}`, '--heartbeat', '50', '--id', '4'];
+    const twins = [startLocal(base, 'twin-a'), startLocal(base, 'twin-b')];
+    const isConflict = (e: { event: string }) => e.event === 'conflict';
+    // Conflicts repeat (rate-limited) while they last: wait for a second line on whichever twin reports.
+    const first = await Promise.any(twins.map((node) => node.waitFor(isConflict, 10_000, 'a conflict').then(() => node)));
+    const deadline = Date.now() + 10_000;
+    while (first.events.filter(isConflict).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const node of twins) node.kill('SIGTERM');
+    for (const node of twins) expect(await node.exited).toEqual({ code: 0, signal: null });
+    const lines = first.events.filter(isConflict) as unknown as Array<Record<string, unknown> & { other: { nonce: string } }>;
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      expect(Object.keys(line).sort()).toEqual(['event', 'id', 'leader', 'other', 'term', 'time']);
+      expect(line).toMatchObject({ id: '4', other: { id: '4', address: '127.0.0.1' } });
+      expect(line.other.nonce).toMatch(/^\d+$/);
+    }
+    // The participant warns; the CLI adds no warning of its own (it used to print a second one).
+    for (const node of twins) expect(node.stderr).not.toMatch(/another node also uses id/);
+    const warns = first.stderr.split('\n').filter((l) => / WARN /.test(l) && l.includes(lines[0]!.other.nonce));
+    expect(warns.length).toBeGreaterThanOrEqual(1);
+    expect(warns.length).toBeLessThanOrEqual(lines.length);
+  });
+
   it('--secret-file authenticates: a node with another secret is not followed', async () => {
     const port = testPort();
     const right = join(dir, 'right.key');

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Election, sameInstance, type ElectionOptions } from '../core';
-import type { CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role } from '../core/types';
+import type { ConflictReason, CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role, StateReason, TermReason } from '../core/types';
 import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, type NicStatus } from '../socket';
 import { createGoCodec, createV1Codec, parseAddress, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
@@ -35,17 +35,21 @@ export interface ParticipantEvents {
   leader: [{ term: bigint }];
   /** This node follows a new leader (or a new term of its leader). */
   follower: [{ leader: LeaderInfo; term: bigint }];
-  state: [{ from: Role; to: Role; reason: string; term: bigint }];
+  /** Every role change; `reason` says why (into 'fault': a FaultReason). */
+  state: [{ from: Role; to: Role; reason: StateReason; term: bigint }];
   /** A sitting leader raised its term to fence a competitor; it keeps office. */
-  term: [{ term: bigint; reason: string }];
+  term: [{ term: bigint; reason: TermReason }];
   /** Right after the 'state' event into 'fault': why this node cannot take part. */
   fault: [{ reason: FaultReason; detail: string }];
   /** Another instance uses our (id, address); repeated (rate-limited) while it lasts. */
-  conflict: [{ other: NodeIdentity; reason: string }];
+  conflict: [{ other: NodeIdentity; reason: ConflictReason }];
   error: [Error];
 }
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Sends failing for longer than this many heartbeats put the participant in fault. */
+const SEND_FAILING_HEARTBEATS = 1.5;
 
 /** Why the interface cannot carry the election, or undefined when it can. */
 function nicProblem(status: NicStatus, family: 4 | 6): { reason: FaultReason; detail: string } | undefined {
@@ -319,7 +323,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     // Listeners run last, once our state is settled.
     this.#emitAll(ready.events);
     const failingFor = this.#sendFailingSince === undefined ? 0 : performance.now() - this.#sendFailingSince;
-    if (this.#phase === 'running' && !this.#fault && failingFor >= this.#election.options.heartbeatMs) {
+    // Longer than one heartbeat, with room for the period to run late: a leader faults on its third
+    // failed heartbeat in a row, never on two (as followers never fail over on two lost ones).
+    if (this.#phase === 'running' && !this.#fault && failingFor > SEND_FAILING_HEARTBEATS * this.#election.options.heartbeatMs) {
       const error = this.#lastSendError as { code?: string; message?: string } | undefined;
       this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${error?.code ?? error?.message ?? 'unknown error'})`);
     }
@@ -455,7 +461,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#leaveFault('nic-recovered');
   }
 
-  #leaveFault(reason: string): void {
+  #leaveFault(reason: 'nic-recovered' | 'send-recovered'): void {
     this.#fault = undefined;
     this.#stopFaultTimer();
     this.#sendFailingSince = undefined;
@@ -534,7 +540,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 }
 
 /** A fresh core's start, reported as the way out of 'fault' (the participant's role was 'fault'). */
-function asRecovery(ready: Ready, reason: string): Ready {
+function asRecovery(ready: Ready, reason: 'nic-recovered'): Ready {
   const events = ready.events.map((event) =>
     event.type === 'state' && event.from === 'idle' ? { ...event, from: 'fault' as const, reason } : event);
   return { messages: ready.messages, events };

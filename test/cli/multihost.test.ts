@@ -150,7 +150,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
-  it('a leader whose link goes down keeps running, and after link up exactly one leader remains', async () => {
+  it('a leader whose link goes down enters fault and keeps running, and after link up exactly one leader remains', async () => {
     const port = testPort();
     const hosts = lan.hosts.slice(0, 3);
     const nodes = hosts.map((host, i) => start(host, i + 1, port));
@@ -158,10 +158,12 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       await hosts[2]!.linkDown('eth0');
       await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
-      // Sends fail while the link is down; the process must survive them.
+      // The leader's NIC is down: it leaves office (fault), logs it once, and the process survives.
       await sleep(5 * HEARTBEAT_MS);
       expect(nodes[2]!.events.some((e) => e.event === 'stopped')).toBe(false);
-      expect(nodes[2]!.stderr.match(/send failed/g)).toHaveLength(1);
+      expect(nodes[2]!.lastTransition()).toMatchObject({ event: 'fault', leader: null });
+      expect((nodes[2]!.lastTransition() as unknown as { reason: string }).reason).toMatch(/^(nic-down|send-failing)$/);
+      expect(nodes[2]!.stderr.match(/WARN fault: /g)).toHaveLength(1);
       await hosts[2]!.linkUp('eth0');
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       await sleep(5 * HEARTBEAT_MS);

@@ -132,10 +132,13 @@ describe('multibully CLI', () => {
     const base = ['--interface', 'lo', '--address', `239.77.0.7:${port}`, '--heartbeat', '50', '--id', '4'];
     const twins = [startLocal(base, 'twin-a'), startLocal(base, 'twin-b')];
     const isConflict = (e: { event: string }) => e.event === 'conflict';
-    // Conflicts repeat (rate-limited) while they last: wait for a second line on whichever twin reports.
-    const first = await Promise.any(twins.map((node) => node.waitFor(isConflict, 10_000, 'a conflict').then(() => node)));
+    // Conflicts repeat (rate-limited) while they last. The twin that follows hears the other's
+    // heartbeats and keeps reporting; the leading twin hears its silent follower only while it
+    // still speaks. Wait for a second line on either.
+    const reports = (node: CliNode) => node.events.filter(isConflict).length;
     const deadline = Date.now() + 10_000;
-    while (first.events.filter(isConflict).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!twins.some((node) => reports(node) >= 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const first = twins.find((node) => reports(node) >= 2) ?? twins[0]!;
     for (const node of twins) node.kill('SIGTERM');
     for (const node of twins) expect(await node.exited).toEqual({ code: 0, signal: null });
     const lines = first.events.filter(isConflict) as unknown as Array<Record<string, unknown> & { other: { nonce: string } }>;

@@ -37,7 +37,10 @@ import { Membership } from './membership';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
 import { compareInstance, instanceKey, sameInstance, sameNode } from './priority';
 import { nextTerm, termNewer } from './term';
-import type { CoreEvent, FaultReason, Message, MessageType, NodeIdentity, Ready, Role } from './types';
+import type {
+  CandidacyReason, CoreEvent, FaultReason, FollowerReason, LeaderReason, Message, MessageType, NodeIdentity, Ready,
+  RecoveryReason, Role, StateReason, TermReason, WaitingReason,
+} from './types';
 
 export interface ElectionCounters {
   /** ELECTION rounds this node started (ELECTION messages sent). */
@@ -53,6 +56,8 @@ export interface ElectionCounters {
   conflicts: number;
   /** ELECTION/OK from a higher node carrying a term older than the current leader's. */
   staleHigherIgnored: number;
+  /** Pending OKs dropped because a higher node spoke first. */
+  okSuppressed: number;
 }
 
 type TimerName =
@@ -92,7 +97,7 @@ export class Election {
   /** When each other instance of our own (id, address) was last reported. */
   readonly #conflictReportedAt = new Map<bigint, number>();
   readonly #counters: ElectionCounters = {
-    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0,
+    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0, okSuppressed: 0,
   };
 
   #role: Role = 'idle';
@@ -224,7 +229,7 @@ export class Election {
   }
 
   /** Leaves 'fault': a round as at start-up (the cluster may have changed meanwhile). */
-  recover(now: number, reason = 'recovered'): Ready {
+  recover(now: number, reason: RecoveryReason = 'recovered'): Ready {
     if (this.#role !== 'fault') return EMPTY_READY;
     this.#enter(now);
     this.#higherActivityAt = -Infinity;
@@ -267,6 +272,7 @@ export class Election {
     }
     this.#counters.messagesReceived++;
     const higher = compareInstance(from, this.#self) > 0;
+    if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk();
     if (message.type === 'resign') {
       this.#membership.forget(from);
     } else if (!this.#isStale(term)) {
@@ -451,7 +457,7 @@ export class Election {
 
   // ---- role changes --------------------------------------------------------------------------
 
-  #beginCandidacy(reason: string, delayMs: number): void {
+  #beginCandidacy(reason: CandidacyReason, delayMs: number): void {
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
     this.#challenger = undefined;
@@ -480,13 +486,13 @@ export class Election {
     this.#timers.set('ok-wait', this.#now + (this.#failoverRound ? failoverOkWaitMs : okWaitMs));
   }
 
-  #enterWaiting(reason: string, since = this.#now): void {
+  #enterWaiting(reason: WaitingReason, since = this.#now): void {
     this.#clearRoleTimers();
     this.#timers.set('coordinator-wait', since + this.#options.coordinatorWaitMs);
     if (this.#role !== 'waiting') this.#transition('waiting', reason);
   }
 
-  #becomeLeader(reason: string): void {
+  #becomeLeader(reason: LeaderReason): void {
     if (!this.#go) {
       // Newer than every term heard: #term is the newest seen (fenced leaders included).
       this.#term = nextTerm(this.#term);
@@ -503,14 +509,14 @@ export class Election {
   }
 
   /** A sitting leader moves to a newer term; it stays in office, so this is not a 'leader' event. */
-  #raiseTerm(term: bigint, reason: string): void {
+  #raiseTerm(term: bigint, reason: TermReason): void {
     this.#term = term;
     this.#termKnown = true;
     this.#fence = { leader: this.#self, term };
     this.#events.push({ type: 'term', term, reason });
   }
 
-  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: string, heardAt = this.#now): void {
+  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#now): void {
     const previous = this.#leader;
     const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence?.term || this.#role !== 'follower';
     if (previous && !sameInstance(previous, leader)) this.#dropChallenger();
@@ -551,7 +557,7 @@ export class Election {
     this.#beginCandidacy('leader-timeout', this.#skewMs());
   }
 
-  #transition(to: Role, reason: string): void {
+  #transition(to: Role, reason: StateReason): void {
     const from = this.#role;
     this.#role = to;
     this.#events.push({ type: 'state', from, to, reason, term: this.#term });
@@ -644,10 +650,17 @@ export class Election {
     this.#timers.set('heartbeat', this.#now + this.#options.heartbeatMs);
   }
 
-  /** One OK per answer window: a later OK is deferred to the window's end, never dropped. */
+  /**
+   * One OK per answer window: a later OK is deferred to the window's end. In v1 an OK also waits
+   * rank × okStep (the higher a node knows itself to be, the sooner it answers) and is dropped if
+   * a higher node speaks meanwhile (see #suppressOk): its multicast already told every lower
+   * candidate to stand down. So a cold start of N nodes costs about one OK per ELECTION burst,
+   * not one per node above each sender.
+   */
   #sendOk(): void {
     if (this.#timers.has('send-ok')) return;
-    const earliest = this.#lastOkSentAt + this.#answerWindowMs;
+    let earliest = this.#lastOkSentAt + this.#answerWindowMs;
+    if (!this.#go) earliest = Math.max(earliest, this.#now + this.#okDelayMs());
     if (this.#now >= earliest) {
       this.#lastOkSentAt = this.#now;
       this.#send('ok');
@@ -657,6 +670,20 @@ export class Election {
   }
 
   /** Reported when first heard, then again at most every CONFLICT_REPORT_HEARTBEATS while it lasts. */
+  /** rank × okStep: at most a quarter of okWait in all, so a lower candidate always hears an OK in time. */
+  #okDelayMs(): number {
+    const { okWaitMs, maxSkewRank } = this.#options;
+    const rank = this.#membership.rankOf(this.#self, maxSkewRank);
+    return rank * (okWaitMs / (4 * maxSkewRank));
+  }
+
+  /** A higher node spoke after a lower ELECTION: every lower candidate heard it, our OK adds nothing. */
+  #suppressOk(): void {
+    if (this.#go || !this.#timers.has('send-ok')) return;
+    this.#timers.delete('send-ok');
+    this.#counters.okSuppressed++;
+  }
+
   #reportConflict(other: NodeIdentity): void {
     this.#counters.conflicts++;
     const last = this.#conflictReportedAt.get(other.nonce);

@@ -57,6 +57,30 @@ describe('no election storm', () => {
     expect(types(candidate.receive(msg('election', node(2)), 60))).toEqual(['ok']);
   });
 
+  it('an OK waits rank × okStep, so the highest node it knows of answers first', () => {
+    const candidate = makeElection(node(5));
+    candidate.start(0);
+    // It has heard of two higher nodes (their OKs to its own ELECTION: it now waits for them).
+    candidate.receive(msg('ok', node(8), 0n), 1);
+    candidate.receive(msg('ok', node(9), 0n), 1);
+    expect(candidate.role).toBe('waiting');
+    const { okWaitMs, maxSkewRank } = candidate.options;
+    const step = okWaitMs / (4 * maxSkewRank);
+    expect(types(candidate.receive(msg('election', node(2), 1n), 10))).toEqual([]);
+    expect(types(runUntil(candidate, 10 + 2 * step - 0.01))).toEqual([]);
+    expect(types(runUntil(candidate, 10 + 2 * step))).toEqual(['ok']);
+  });
+
+  it('a pending OK is dropped when a higher node speaks first: every lower candidate heard it too', () => {
+    const candidate = makeElection(node(5));
+    candidate.start(0);
+    candidate.receive(msg('ok', node(9), 0n), 1);
+    candidate.receive(msg('election', node(2), 1n), 10);
+    candidate.receive(msg('ok', node(9), 1n), 11);
+    expect(types(runUntil(candidate, 40))).toEqual([]);
+    expect(candidate.counters.okSuppressed).toBe(1);
+  });
+
   it('a candidate that hears ELECTION from a higher node stops its round and waits (an implicit OK)', () => {
     const candidate = makeElection(node(3));
     candidate.start(0);
@@ -73,8 +97,10 @@ describe('followers and lower ELECTIONs', () => {
     const follower = followerOf(node(7), node(9), 1n, { heartbeatMs: 100 });
     follower.receive(msg('coordinator', node(9), 1n), 100);
     expect(types(follower.receive(msg('election', node(2)), 150))).toEqual([]); // the leader answers it
-    // No heartbeat since t=100: at t=260 the leader is a heartbeat and a half late.
-    expect(types(follower.receive(msg('election', node(3)), 260))).toEqual(['ok']);
+    // No heartbeat since t=100: at t=260 the leader is a heartbeat and a half late. The OK waits
+    // rank × okStep (node 9 outranks it) in case the leader or another higher node answers first.
+    expect(types(follower.receive(msg('election', node(3)), 260))).toEqual([]);
+    expect(types(runUntil(follower, 260 + follower.options.okWaitMs / 4))).toEqual(['ok']);
     expect(follower.role).toBe('follower');
   });
 });

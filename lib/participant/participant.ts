@@ -11,6 +11,7 @@ import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, typ
 import { createGoCodec, createV1Codec, parseAddress, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
 import { emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
+import { DropWarnings } from './drop-warnings';
 import { codedError, withCode } from '../errors';
 import { cryptoRandom, randomNonce } from './identity';
 import type { Logger } from './logger';
@@ -88,9 +89,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   /** When the current run of failed sends began (performance.now()), if sends are failing. */
   #sendFailingSince: number | undefined;
   #lastSendError: unknown;
+  /** The last ELECTION failed to send, and no send has worked since. */
+  #electionFailed = false;
   #fault: { reason: FaultReason; detail: string } | undefined;
   /** While in fault: retries recovery every heartbeat (probe send, interface re-read). */
   #faultTimer: NodeJS.Timeout | undefined;
+  /** Warns (rate-limited) about peers that use another secret, key or cluster: created on first use. */
+  #dropWarnings: DropWarnings | undefined;
   readonly #onAbort = (): void => {
     this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
   };
@@ -290,6 +295,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
     this.#counters.dropped[reason]++;
     this.#log.debug({ reason, detail, from }, 'dropped datagram');
+    (this.#dropWarnings ??= new DropWarnings(this.#log)).note(reason, from, detail);
   }
 
   #onTimer(): void {
@@ -320,15 +326,26 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     } finally {
       this.#armTimer();
     }
+    if (this.#baselessClaim(ready)) {
+      // Not one packet of the round that made us leader left this host (its ELECTION included):
+      // nobody heard the claim, so it is void. Fault at once instead of reporting office.
+      this.#enterFault('send-failing', `no packet could be sent since this round began (${describeError(this.#lastSendError)})`, ready);
+      return;
+    }
     // Listeners run last, once our state is settled.
     this.#emitAll(ready.events);
     const failingFor = this.#sendFailingSince === undefined ? 0 : performance.now() - this.#sendFailingSince;
     // Longer than one heartbeat, with room for the period to run late: a leader faults on its third
     // failed heartbeat in a row, never on two (as followers never fail over on two lost ones).
     if (this.#phase === 'running' && !this.#fault && failingFor > SEND_FAILING_HEARTBEATS * this.#election.options.heartbeatMs) {
-      const error = this.#lastSendError as { code?: string; message?: string } | undefined;
-      this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${error?.code ?? error?.message ?? 'unknown error'})`);
+      this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${describeError(this.#lastSendError)})`);
     }
+  }
+
+  /** The core just took office, and every send since its round's ELECTION failed. */
+  #baselessClaim(ready: Ready): boolean {
+    return this.#electionFailed && this.#sendFailingSince !== undefined &&
+      !this.#fault && ready.events.some((event) => event.type === 'leader');
   }
 
   #send(messages: readonly Message[]): void {
@@ -349,6 +366,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       try {
         delivered = socket.send(packet, group, port);
       } catch (error) {
+        if (message.type === 'election') this.#electionFailed = true;
         // A down link or a missing route loses this packet; the election copes with loss, and
         // failures that last over a heartbeat put the participant in fault.
         this.#noteSendFailure(error, message.type);
@@ -380,6 +398,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#sendFailing = false;
     this.#sendFailingSince = undefined;
     this.#lastSendError = undefined;
+    this.#electionFailed = false;
   }
 
   // ---- the interface as a fault domain ------------------------------------------------------
@@ -404,10 +423,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (this.#fault.reason !== 'send-failing' || moved) this.#rejoin(status);
   }
 
-  #enterFault(reason: FaultReason, detail: string): void {
+  /** `claim`: a batch whose claim of office is void; it is reported as candidate → fault. */
+  #enterFault(reason: FaultReason, detail: string, claim?: Ready): void {
     this.#fault = { reason, detail };
     this.#log.warn({ reason, interface: this.#nic.name }, `fault: ${detail}; not taking part until it recovers`);
-    this.#apply(this.#election.fault(performance.now(), reason));
+    const ready = this.#election.fault(performance.now(), reason);
+    this.#apply(claim ? withoutClaim(claim, ready) : ready);
     this.#stopFaultTimer();
     // Ref'd like the election timer: a faulted participant is still running.
     this.#faultTimer = setInterval(() => this.#retryRecovery(), this.#election.options.heartbeatMs);
@@ -544,4 +565,19 @@ function asRecovery(ready: Ready, reason: 'nic-recovered'): Ready {
   const events = ready.events.map((event) =>
     event.type === 'state' && event.from === 'idle' ? { ...event, from: 'fault' as const, reason } : event);
   return { messages: ready.messages, events };
+}
+
+/** A batch that took office, merged with the fault that voids it: as if the claim never happened. */
+function withoutClaim(claim: Ready, fault: Ready): Ready {
+  const before = claim.events.find((event) => event.type === 'state' && event.to === 'leader');
+  const kept = claim.events.filter((event) => event.type !== 'leader' && !(event.type === 'state' && event.to === 'leader'));
+  const faults = fault.events.map((event) =>
+    event.type === 'state' && before?.type === 'state' ? { ...event, from: before.from } : event);
+  // The claim's own messages were sent (tried) already.
+  return { messages: fault.messages, events: [...kept, ...faults] };
+}
+
+function describeError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code ?? message ?? 'unknown error';
 }

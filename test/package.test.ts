@@ -1,79 +1,67 @@
-// The packed package installs without a compiler and loads its prebuilt addon, from both
-// require() and import().
-import { execFileSync } from 'node:child_process';
+// Quick checks of the packaging description (package.json, the build scripts). The slow end-to-end
+// package suite — pack a fresh clone, both prebuilds, Node 20/22/24, arm64 under qemu, typings —
+// is test/package/, run by `npm run test:package`.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(__dirname, '..');
-const NATIVE_INPUTS = ['binding.gyp', ...fs.readdirSync(path.join(ROOT, 'native')).map((f) => path.join('native', f))];
-const PREBUILD_DIR = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`);
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  license: string;
+  files: string[];
+  scripts: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
+};
 
-function run(cmd: string, args: string[], cwd: string, timeout = 240_000): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** The prebuild is stale when any native input is newer than it (or it does not exist). */
-function prebuildIsCurrent(): boolean {
-  if (!fs.existsSync(PREBUILD_DIR)) return false;
-  const built = fs.readdirSync(PREBUILD_DIR).filter((f) => f.endsWith('.node'));
-  if (built.length === 0) return false;
-  const builtAt = Math.min(...built.map((f) => fs.statSync(path.join(PREBUILD_DIR, f)).mtimeMs));
-  return NATIVE_INPUTS.every((f) => fs.statSync(path.join(ROOT, f)).mtimeMs <= builtAt);
-}
-
-describe('npm package', () => {
-  let work: string;
-  let project: string;
-  let installed: string;
-
-  beforeAll(() => {
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'socket', 'index.js'))) run('npm', ['run', 'build:ts'], ROOT);
-    if (!prebuildIsCurrent()) run('npm', ['run', 'prebuild'], ROOT);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'multibully-pack-'));
-    // --ignore-scripts: dist/ is already built; `prepare` would recompile the whole tree.
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
-    const tarball = path.join(work, packed[0]!.filename);
-    project = path.join(work, 'consumer');
-    fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    run('npm', ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], project);
-    installed = path.join(project, 'node_modules', 'multibully');
-  }, 300_000);
-
-  afterAll(() => {
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+describe('package.json', () => {
+  it('has no script that npm would run as an unintended pre-/post-hook', () => {
+    // e.g. a script named "prebuild" runs before every `npm run build`.
+    const hooks = Object.keys(pkg.scripts).filter((name) => /^(pre|post)./.test(name));
+    for (const hook of hooks) {
+      const target = hook.replace(/^(pre|post)/, '');
+      const intended = ['pretest', 'pretest:package', 'prepack', 'prepare'];
+      if (target in pkg.scripts || ['pack', 'publish', 'install'].includes(target)) expect(intended).toContain(hook);
+    }
+    expect(pkg.scripts.prebuild).toBeUndefined();
   });
 
-  it('ships the prebuilt addon and no local build', () => {
-    expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
-    const prebuilds = path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`);
-    expect(fs.readdirSync(prebuilds).some((f) => f.endsWith('.node'))).toBe(true);
-    expect(fs.existsSync(path.join(installed, 'dist', 'index.js'))).toBe(true);
+  it('builds both prebuilds when packing, with a script that exists', () => {
+    expect(pkg.scripts.prepack).toMatch(/npm run build:ts/);
+    expect(pkg.scripts.prepack).toMatch(/npm run prebuilds/);
+    const script = pkg.scripts.prebuilds!.match(/^node (scripts\/\S+)$/)?.[1];
+    expect(script).toBeDefined();
+    const text = fs.readFileSync(path.join(ROOT, script!), 'utf8');
+    expect(text).toContain("'--tag-libc'");
+    expect(text).toContain("arches: ['x64', 'arm64']");
   });
 
-  const probe = `
-    const names = m.listInterfaces().map((i) => i.name);
-    const socket = new m.MulticastSocket({ family: 4 });
-    socket.bind(0);
-    const port = socket.address().port;
-    socket.close();
-    process.stdout.write(JSON.stringify({ names, port, hasSocket: typeof m.MulticastSocket }));
-  `;
-
-  it('loads with require("multibully")', () => {
-    const out = run(process.execPath, ['-e', `const m = require('multibully');${probe}`], project, 30_000);
-    const result = JSON.parse(out) as { names: string[]; port: number; hasSocket: string };
-    expect(result.names).toContain('lo');
-    expect(result.port).toBeGreaterThan(0);
-    expect(result.hasSocket).toBe('function');
+  it('ships LICENSE, the docs the README links to, and what a source build needs', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) multibully contributors\n/);
+    for (const entry of ['LICENSE', 'README.md', 'docs/', 'dist/', 'prebuilds/', 'native/', 'binding.gyp']) expect(pkg.files).toContain(entry);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([\w./-]+\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      expect(fs.existsSync(path.join(ROOT, link))).toBe(true);
+      expect(pkg.files.some((entry) => (entry.endsWith('/') ? link.startsWith(entry) : link === entry))).toBe(true);
+    }
   });
 
-  it('loads with import("multibully")', () => {
-    const out = run(process.execPath, ['--input-type=module', '-e', `const m = await import('multibully');${probe}`], project, 30_000);
-    const result = JSON.parse(out) as { names: string[]; port: number };
-    expect(result.names).toContain('lo');
-    expect(result.port).toBeGreaterThan(0);
+  it('states the @types/node floor as an optional peer dependency the dev setup satisfies', () => {
+    expect(pkg.peerDependencies?.['@types/node']).toBe('>=20.11.21');
+    expect(pkg.peerDependenciesMeta?.['@types/node']?.optional).toBe(true);
+    const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
+    const [major, minor] = installed.version.split('.').map(Number) as [number, number];
+    const patch = Number(installed.version.split('.')[2]);
+    expect(major > 20 || (major === 20 && (minor > 11 || (minor === 11 && patch >= 21)))).toBe(true);
+  });
+
+  it('keeps the slow package suite out of `npm test` and runs it with its own config', () => {
+    expect(pkg.scripts['test:package']).toBe('vitest run --config vitest.package.config.mts');
+    expect(fs.readFileSync(path.join(ROOT, 'vitest.config.mts'), 'utf8')).toContain("'test/package/**'");
+    expect(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toContain('npm run test:package');
   });
 });

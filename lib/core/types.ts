@@ -43,26 +43,63 @@ export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'f
 /** Why a node cannot take part: its network interface (or sending on it) is broken. */
 export type FaultReason = 'nic-down' | 'nic-no-address' | 'nic-gone' | 'send-failing';
 
+/** Why a node leaves 'fault': the Participant's reasons, or the core's default. */
+export type RecoveryReason = 'nic-recovered' | 'send-recovered' | 'recovered';
+
+/** Why a round starts: the node becomes a candidate. */
+export type CandidacyReason =
+  | 'start'
+  | 'lower-leader'
+  | 'leader-timeout'
+  | 'leader-resigned'
+  | 'higher-node-resigned'
+  | 'coordinator-timeout'
+  | RecoveryReason;
+
+/** Why a candidate waits for a higher node instead of claiming office. */
+export type WaitingReason = 'higher-node-electing' | 'ok-from-higher-node' | 'leader-timeout';
+
+/** Why a node follows a leader. */
+export type FollowerReason = 'higher-leader' | 'newer-leader' | 'coordinator' | 'new-leader';
+
+/** Why a node takes office. */
+export type LeaderReason = 'no-higher-node-answered';
+
+/** The `reason` of a 'state' event: every reason the election core gives for a role change. */
+export type StateReason =
+  | CandidacyReason
+  | WaitingReason
+  | FollowerReason
+  | LeaderReason
+  | FaultReason
+  | 'stopped';
+
+/** The `reason` of a 'term' event: what made a sitting leader raise its term. */
+export type TermReason = 'election-at-our-term' | 'newer-term-heard' | 'lower-leader';
+
+/** The `reason` of a 'conflict' event: a sentence naming the other instance. */
+export type ConflictReason = `another instance (nonce ${bigint}) runs with the same id ${bigint} and address ${string}`;
+
 /** What the core tells its driver besides messages to send. */
 export type CoreEvent =
   | {
       readonly type: 'state';
       readonly from: Role;
       readonly to: Role;
-      readonly reason: string;
+      readonly reason: StateReason;
       readonly term: bigint;
     }
   /** This node took office. */
   | { readonly type: 'leader'; readonly term: bigint }
   /** A sitting leader raised its term (fencing a competitor) and keeps office. */
-  | { readonly type: 'term'; readonly term: bigint; readonly reason: string }
+  | { readonly type: 'term'; readonly term: bigint; readonly reason: TermReason }
   | {
       readonly type: 'follower';
       readonly leader: NodeIdentity;
       readonly term: bigint;
       readonly metadata?: Uint8Array;
     }
-  | { readonly type: 'conflict'; readonly other: NodeIdentity; readonly reason: string };
+  | { readonly type: 'conflict'; readonly other: NodeIdentity; readonly reason: ConflictReason };
 
 /** Result of every call into the core: what to multicast and what happened. */
 export interface Ready {

@@ -14,6 +14,10 @@ export interface ParticipantKey {
   readonly secret: string | Uint8Array;
 }
 
+/**
+ * Every optional option also accepts `undefined`, which means "not given" (so
+ * `secret: process.env.MULTIBULLY_SECRET` type-checks under `exactOptionalPropertyTypes`).
+ */
 export interface ParticipantOptions {
   /** Multicast group and port: "239.1.2.3:9999" or "[ff02::1234]:9999". */
   address: string;
@@ -22,33 +26,33 @@ export interface ParticipantOptions {
   /** Priority: the highest id wins. Unsigned 64-bit; numbers must be safe integers. */
   id: number | bigint;
   /** Elections with different cluster names can share one group:port (v1 only). Default "default". */
-  cluster?: string;
+  cluster?: string | undefined;
   /** Shared secret (key id 0) for HMAC authentication (v1 only). */
-  secret?: string | Uint8Array;
+  secret?: string | Uint8Array | undefined;
   /** Several keys for rotation (v1 only); mutually exclusive with `secret`. */
-  keys?: readonly ParticipantKey[];
+  keys?: readonly ParticipantKey[] | undefined;
   /** Key id used to sign outgoing packets; default the first key. */
-  sendKeyId?: number;
-  heartbeatMs?: number;
-  misses?: number;
-  okWaitMs?: number;
+  sendKeyId?: number | undefined;
+  heartbeatMs?: number | undefined;
+  misses?: number | undefined;
+  okWaitMs?: number | undefined;
   /** After a leader is lost (timeout or RESIGN), how long a candidate that sat out its skew waits for an OK. */
-  failoverOkWaitMs?: number;
-  coordinatorWaitMs?: number;
+  failoverOkWaitMs?: number | undefined;
+  coordinatorWaitMs?: number | undefined;
   /** A higher node that joins takes over a healthy leader (Bully semantics). Default true. */
-  preempt?: boolean;
+  preempt?: boolean | undefined;
   /** Multicast TTL / hop limit. Default 1: elections stay on the local link. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Hear packets from other participants on this host. Default true. */
-  loopback?: boolean;
+  loopback?: boolean | undefined;
   /** Sent with the leader's heartbeats (v1 only), at most 512 bytes. */
-  metadata?: string | Uint8Array;
+  metadata?: string | Uint8Array | undefined;
   /** 'v1' (default) or 'go' to interoperate with the Go MultiBully library. */
-  wire?: WireMode;
+  wire?: WireMode | undefined;
   /** pino-compatible logger; silent by default. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Aborting stops the participant (like calling stop()). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options after validation, in the types the rest of the Participant uses. */
@@ -99,7 +103,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     throw typeError('ERR_INVALID_ARG_VALUE', 'give either secret or keys, not both');
   }
   return {
-    group: parseGroupAddress(options.address),
+    group: parseGroupForWire(options.address, wire),
     interfaceSpec: checkInterfaceSpec(options.interface),
     id: checkId(options.id),
     cluster: checkCluster(options.cluster),
@@ -131,6 +135,20 @@ export function checkElectionOptions(options: ElectionOptions): ElectionOptions 
     throw withCode(error, error instanceof TypeError ? 'ERR_INVALID_ARG_TYPE' : error instanceof RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_VALUE');
   }
   return options;
+}
+
+/**
+ * The Go library's own example uses the group 224.0.0.0:9999, the reserved base address of the
+ * multicast range that v1 rejects: wire 'go' accepts it (the Participant warns about 224.0.0.0/24).
+ */
+function parseGroupForWire(text: unknown, wire: WireMode): GroupAddress {
+  try {
+    return parseGroupAddress(text);
+  } catch (error) {
+    const port = typeof text === 'string' ? /^224\.0\.0\.0:([0-9]+)$/.exec(text)?.[1] : undefined;
+    if (wire !== 'go' || (error as { code?: unknown }).code !== 'ERR_MULTIBULLY_RESERVED_GROUP' || port === undefined) throw error;
+    return { group: '224.0.0.0', port: Number(port), family: 4 };
+  }
 }
 
 function checkInterfaceSpec(spec: unknown): string | number {

@@ -2,11 +2,13 @@
 // /work/shared/reference/go-multibully-behaviour.md, so the simulator can check that our
 // go-compatible mode interoperates with it. Same driving interface as Election.
 import { comparePriority } from '../../lib/core';
-import type { CoreEvent, Message, MessageType, NodeIdentity, Ready, Role } from '../../lib/core/types';
+import type { CoreEvent, Message, MessageType, NodeIdentity, Ready, Role, StateReason } from '../../lib/core/types';
 
 const HEARTBEAT_MS = 250;
 const LEADER_TIMEOUT_MS = 500;
 const ELECTION_MS = 2000;
+/** The Go library gives no reasons; the model's events say 'go' (outside the core's StateReason union). */
+const GO_REASON = 'go' as string as StateReason;
 
 export class GoLegacyNode {
   readonly #self: NodeIdentity;
@@ -113,7 +115,7 @@ export class GoLegacyNode {
   }
 
   #set(role: Role, leader: NodeIdentity | undefined): void {
-    if (role !== this.#role) this.#events.push({ type: 'state', from: this.#role, to: role, reason: 'go', term: 0n });
+    if (role !== this.#role) this.#events.push({ type: 'state', from: this.#role, to: role, reason: GO_REASON, term: 0n });
     this.#role = role;
     this.#leader = leader ?? (role === 'follower' ? this.#leader : role === 'leader' ? this.#self : undefined);
   }

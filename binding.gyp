@@ -8,7 +8,8 @@
         "native/interface_monitor.cc",
         "native/interfaces.cc",
         "native/sockaddr.cc",
-        "native/udp_socket.cc"
+        "native/udp_socket.cc",
+        "native/vip.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -8,6 +8,7 @@
 #endif
 #ifdef __linux__
 #include "interface_monitor.h"
+#include "vip.h"  // floating addresses (--vip)
 #endif
 
 namespace {
@@ -28,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #ifdef __linux__
   // Absent elsewhere: lib/socket/interface-monitor.ts then polls the interface table.
   exports.Set("InterfaceMonitor", multibully::InterfaceMonitor::Init(env));
+  multibully::RegisterVip(env, exports);  // vipAddAddress, vipRemoveAddress, vipAnnounce
 #endif
   exports.Set("listInterfaces", Napi::Function::New(env, multibully::ListInterfaces, "listInterfaces"));
   return exports;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UINT64_MAX } from '../core/types';
 import { isLogLevel, type LogLevel } from './stderr-logger';
 import { UsageError } from './usage';
+import { parseVip, type VipSpec } from './vip';
 
 export interface RunArgs {
   readonly command: 'run';
@@ -19,7 +20,17 @@ export interface RunArgs {
   readonly ttl?: number;
   readonly onLeader?: string;
   readonly onFollower?: string;
+  readonly onFault?: string;
+  readonly onStop?: string;
+  /** keepalived's `notify`: run with the new state (leader|follower|fault|stopped) as its argument. */
+  readonly notify?: string;
   readonly hookTimeoutMs: number;
+  /** Floating addresses held while leading (--vip, repeatable). */
+  readonly vips: readonly VipSpec[];
+  /** Rewritten atomically on every transition. */
+  readonly statusFile?: string;
+  /** Resign and exit when the parent process dies (default on; --no-parent-watch turns it off). */
+  readonly parentWatch: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -27,7 +38,8 @@ export type CliArgs =
   | RunArgs
   | { readonly command: 'interfaces'; readonly json: boolean }
   | { readonly command: 'demo'; readonly logLevel: LogLevel }
-  | { readonly command: 'help' };
+  | { readonly command: 'help' }
+  | { readonly command: 'version' };
 
 const RUN_OPTIONS = {
   interface: { type: 'string', short: 'i' },
@@ -43,10 +55,20 @@ const RUN_OPTIONS = {
   ttl: { type: 'string' },
   'on-leader': { type: 'string' },
   'on-follower': { type: 'string' },
+  'on-fault': { type: 'string' },
+  'on-stop': { type: 'string' },
+  notify: { type: 'string' },
   'hook-timeout': { type: 'string' },
+  vip: { type: 'string', multiple: true },
+  'status-file': { type: 'string' },
+  'no-parent-watch': { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
+
+/** Defaults shown in --help; the core's own defaults (heartbeat, misses) are the same numbers. */
+export const DEFAULTS = { heartbeatMs: 100, goHeartbeatMs: 250, misses: 3, ttl: 1, hookTimeoutMs: 30_000, logLevel: 'warn' } as const;
 
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [first, ...rest] = argv;
@@ -60,6 +82,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const { values } = strictParse(argv, RUN_OPTIONS);
   if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
   const missing = (['interface', 'address', 'id'] as const).filter((name) => values[name] === undefined);
   if (missing.length > 0) throw new UsageError(`missing required option${missing.length > 1 ? 's' : ''}: ${missing.map((m) => '--' + m).join(', ')}`);
   const wire = values.wire ?? 'v1';
@@ -80,23 +103,75 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ...(values.ttl !== undefined && { ttl: nonNegativeInteger('--ttl', values.ttl) }),
     ...(values['on-leader'] !== undefined && { onLeader: values['on-leader'] }),
     ...(values['on-follower'] !== undefined && { onFollower: values['on-follower'] }),
-    hookTimeoutMs: values['hook-timeout'] === undefined ? 30_000 : positiveInteger('--hook-timeout', values['hook-timeout']),
-    logLevel: logLevel(values['log-level'], 'warn'),
+    ...(values['on-fault'] !== undefined && { onFault: values['on-fault'] }),
+    ...(values['on-stop'] !== undefined && { onStop: values['on-stop'] }),
+    ...(values.notify !== undefined && { notify: values.notify }),
+    hookTimeoutMs: values['hook-timeout'] === undefined ? DEFAULTS.hookTimeoutMs : positiveInteger('--hook-timeout', values['hook-timeout']),
+    vips: (values.vip ?? []).map(vip),
+    ...(values['status-file'] !== undefined && { statusFile: nonEmpty('--status-file', values['status-file']) }),
+    parentWatch: values['no-parent-watch'] !== true,
+    logLevel: logLevel(values['log-level'], DEFAULTS.logLevel),
   };
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+function vip(text: string): VipSpec {
+  try {
+    return parseVip(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new UsageError(message.startsWith('--vip') ? message : `--vip ${JSON.stringify(text)}: ${message}`);
+  }
+}
+
+function nonEmpty(flag: string, text: string): string {
+  if (text === '') throw new UsageError(`${flag} needs a value`);
+  return text;
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 function strictParse<T extends OptionSpec>(args: readonly string[], options: T) {
   try {
-    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    const parsed = parseArgs({ args: attachDashValues(args, options), options, strict: true, allowPositionals: true });
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
     return parsed;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // parseArgs' own messages name the bad flag ("Unknown option '--x'. To specify…"): keep the first sentence.
-    throw new UsageError((error as Error).message.split('. ')[0]!);
+    throw new UsageError((error as Error).message.split(/\.[ \n]/)[0]!.replace(/\s*\n\s*/g, ' '));
   }
+}
+
+/**
+ * parseArgs refuses a value that starts with a dash ("--id -1": "argument is ambiguous"). A value
+ * that is not one of our options is the option's value: "--id -1" becomes "--id=-1", which the
+ * option's own check then rejects clearly. An option where a value should be is a missing value.
+ */
+function attachDashValues(args: readonly string[], options: OptionSpec): string[] {
+  const takesValue = new Map<string, string>();
+  const known = new Set<string>(['--']);
+  for (const [name, spec] of Object.entries(options)) {
+    known.add(`--${name}`);
+    if (spec.short) known.add(`-${spec.short}`);
+    if (spec.type === 'string') {
+      takesValue.set(`--${name}`, `--${name}`);
+      if (spec.short) takesValue.set(`-${spec.short}`, `--${name}`);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const flag = takesValue.get(arg);
+    const next = args[i + 1];
+    if (flag !== undefined && next !== undefined && next.startsWith('-') && next !== '-') {
+      if (known.has(next) || known.has(next.split('=')[0]!)) throw new UsageError(`${flag} needs a value (got the option ${next.split('=')[0]})`);
+      out.push(`${flag}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
 }
 
 function logLevel(value: string | undefined, fallback: LogLevel): LogLevel {
@@ -106,9 +181,11 @@ function logLevel(value: string | undefined, fallback: LogLevel): LogLevel {
 }
 
 function unsignedBigInt(flag: string, text: string): bigint {
-  if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an unsigned decimal integer, got "${text}"`);
+  const range = `0 to ${UINT64_MAX} (2^64-1)`;
+  if (/^-[0-9]+$/.test(text)) throw new UsageError(`${flag} must not be negative: give an unsigned integer from ${range}, got "${text}"`);
+  if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an unsigned decimal integer from ${range}, got "${text}"`);
   const value = BigInt(text);
-  if (value > UINT64_MAX) throw new UsageError(`${flag} must be below 2^64, got ${text}`);
+  if (value > UINT64_MAX) throw new UsageError(`${flag} must be below 2^64 (at most ${UINT64_MAX}), got ${text}`);
   return value;
 }
 

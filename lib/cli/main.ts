@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Entry point of the `multibully` command.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCliArgs } from './args';
 import { runDemo } from './demo';
 import { printInterfaces } from './interfaces';
 import { tolerateClosedStdout } from './output';
 import { runParticipant } from './run';
-import { USAGE, UsageError } from './usage';
+import { formatUsageError, USAGE, UsageError } from './usage';
 
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseCliArgs(argv);
@@ -14,6 +16,9 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (args.command) {
     case 'help':
       process.stdout.write(USAGE);
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`);
       return;
     case 'interfaces':
       printInterfaces(args.json);
@@ -27,16 +32,17 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** The version in package.json (dist/cli/main.js and lib/cli/main.ts both sit two levels below it). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`multibully: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
   const err = error as Error & { code?: string };
   // Option errors from the Participant (bad group, unknown NIC, a NIC without an address of the
-  // group's family, …) are usage errors too.
-  if (err instanceof TypeError || err instanceof RangeError || err.code === 'ERR_MULTIBULLY_NO_INTERFACE_ADDRESS') {
-    process.stderr.write(`multibully: ${err.message}\n`);
+  // group's family, …) are usage errors too: one line, exit 2, like every other usage error.
+  if (err instanceof UsageError || err instanceof TypeError || err instanceof RangeError || err.code === 'ERR_MULTIBULLY_NO_INTERFACE_ADDRESS') {
+    process.stderr.write(formatUsageError(err.message));
     process.exit(2);
   }
   process.stderr.write(`multibully: ${err.message}${err.code ? ` (${err.code})` : ''}\n`);

@@ -1,22 +1,41 @@
-// `multibully --interface … --address … --id …`: one participant, JSON lines on stdout,
-// hooks on transitions, a clean resignation on SIGTERM/SIGINT.
+// `multibully --interface … --address … --id …`: one participant, JSON lines on stdout, hooks on
+// transitions, floating addresses that follow leadership, status on SIGUSR1 and in a file, and a
+// clean resignation on SIGTERM/SIGINT/SIGHUP or when the parent process exits.
 import { readFileSync } from 'node:fs';
 import { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import type { RunArgs } from './args';
-import { HookRunner } from './hooks';
+import { HookRunner, type HookContext } from './hooks';
 import { eventLine, formatEventLine, identityFields, tolerateClosedStdout, type ExtraFields, type LeaderRef } from './output';
-import { onTerminationSignals } from './signals';
+import { watchParent } from './parent-watch';
+import { onStatusSignal, onTerminationSignals } from './signals';
+import { StatusFile, statusLine } from './status';
 import { createStderrLogger } from './stderr-logger';
 import { UsageError } from './usage';
+import { VipManager } from './vip';
+import { followLeadership } from './vip-follow';
 
-/** How long a signalled CLI may take to resign and exit before it exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 900;
+/** How long a signalled CLI may take to resign and exit (without stop hooks) before it exits anyway. */
+export const SHUTDOWN_DEADLINE_MS = 900;
+/** At shutdown, a hook still running gets this long to finish before its process group is killed. */
+export const HOOK_GRACE_MS = 400;
+/** After SIGTERM to a hook's process group, this long before SIGKILL. */
+const HOOK_KILL_WAIT_MS = 200;
+/** The stop hooks (--on-stop, --notify stopped) get at most this long, whatever --hook-timeout says. */
+export const STOP_HOOKS_MAX_MS = 5_000;
 
 export async function runParticipant(args: RunArgs, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const logger = createStderrLogger(args.logLevel);
   // A reader of our stdout that goes away (EPIPE) must not take the election down with it.
   tolerateClosedStdout((error) => logger.warn({ err: error }, 'stdout is gone; events are no longer printed'));
+  if (args.vips.length > 0) {
+    // Before anything is opened: without the capabilities --vip cannot work, so do not start.
+    try {
+      VipManager.checkCapabilities();
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const participant = new Participant({
     address: args.address,
     interface: args.interface,
@@ -31,31 +50,105 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
     ...(args.metadata !== undefined && { metadata: args.metadata }),
     ...(args.ttl !== undefined && { ttl: args.ttl }),
   });
-  const hooks = new HookRunner({ leader: args.onLeader, follower: args.onFollower }, args.hookTimeoutMs, logger);
-  const print = (event: string, leader: LeaderRef | undefined, extra?: ExtraFields): void =>
-    write(formatEventLine(eventLine(event, args.id, participant.term, leader, undefined, extra)));
+  if (participant.group.group === '224.0.0.0') {
+    logger.warn({ group: '224.0.0.0' }, '224.0.0.0 is the reserved base address of the multicast range (RFC 5771); --wire go accepts it because the Go library\'s example uses it; prefer a group from 239.0.0.0/8');
+  }
+  const vip = args.vips.length === 0
+    ? undefined
+    : new VipManager({ interfaceIndex: participant.interface.index, interfaceName: participant.interface.name, vips: args.vips, logger });
+  const vipAddresses = args.vips.map((v) => `${v.address}/${v.prefixLength}`);
+  const hooks = new HookRunner(
+    { leader: args.onLeader, follower: args.onFollower, fault: args.onFault, stopped: args.onStop, notify: args.notify },
+    args.hookTimeoutMs,
+    logger,
+  );
+  const statusFile = args.statusFile === undefined ? undefined : new StatusFile(args.statusFile, logger);
+  let since: number | undefined;
+  const status = () => statusLine(participant, { since, ...(vip && { vip: { addresses: vipAddresses, held: vip.held } }) });
+  const writeStatus = (): void => statusFile?.write(status());
+  const print = (event: string, leader: LeaderRef | undefined, extra?: ExtraFields): void => {
+    const line = eventLine(event, args.id, participant.term, leader, undefined, extra);
+    write(formatEventLine(line));
+    if (event === 'conflict') return;
+    since = line.time;
+    writeStatus();
+  };
+  // First: the floating addresses go before anything else reacts to leaving office.
+  if (vip) {
+    followLeadership(participant, vip, logger);
+    // Last resort for an exit that skips the shutdown below (an uncaught exception): the
+    // removal is synchronous, so it still happens.
+    process.once('exit', () => {
+      if (vip.held) vip.release();
+    });
+  }
   reportTransitions(participant, { id: args.id, print, hooks, logger });
+  participant.on('term', () => writeStatus());
   participant.on('error', (error) => logger.error({ err: error }, 'participant error'));
+  onStatusSignal(() => write(formatEventLine(status())));
 
-  const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-    hooks.killAll();
-    participant.stop().then(
-      () => {
+  const stopHooksMs = hooks.hooks('stopped') ? Math.min(args.hookTimeoutMs, STOP_HOOKS_MAX_MS) : 0;
+  let parentWatch: { stop(): void } | undefined;
+  const shutdown = (why: string): void => {
+    logger.info({ signal: why }, 'stopping');
+    const deadline = SHUTDOWN_DEADLINE_MS + stopHooksMs;
+    let exitCode = 0;
+    const exit = (): void => {
+      hooks.killAll();
+      process.exit(exitCode);
+    };
+    setTimeout(exit, deadline).unref();
+    parentWatch?.stop();
+    void (async () => {
+      // Removed first: the next leader may add the same address as soon as we resign.
+      if (vip) {
+        try {
+          vip.release();
+        } catch (error) {
+          logger.error({ err: error }, 'floating address: release failed');
+        }
+      }
+      const hooksStopped = hooks.shutdown(HOOK_GRACE_MS, HOOK_KILL_WAIT_MS);
+      try {
+        await participant.stop();
         print('stopped', undefined);
-        process.exit(0);
-      },
-      (error: unknown) => {
+      } catch (error) {
         logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
+        exitCode = 1;
+      }
+      vip?.close();
+      await hooksStopped;
+      if (stopHooksMs > 0) {
+        const context: HookContext = { state: 'stopped', id: args.id.toString(), term: participant.term.toString(), leaderId: '', leaderAddress: '', reason: why };
+        await hooks.runFinal(context, stopHooksMs);
+      }
+      exit();
+    })();
   };
   // A second signal while resigning (an impatient operator, a supervisor's repeat) changes nothing.
-  onTerminationSignals(shutdown, (signal) => logger.info({ signal }, 'already stopping'));
+  let stopping = false;
+  onTerminationSignals(
+    (signal) => {
+      if (stopping) return logger.info({ signal }, 'already stopping');
+      stopping = true;
+      shutdown(signal);
+    },
+    (signal) => logger.info({ signal }, 'already stopping'),
+  );
+  if (args.parentWatch) {
+    // npx or a supervisor died without passing the signal on: do not stay behind as a ghost leader.
+    parentWatch = watchParent((parent, now) => {
+      if (stopping) return;
+      stopping = true;
+      logger.warn({ parent, now }, `the parent process (pid ${parent}) exited; resigning and exiting`);
+      shutdown('parent-exited');
+    });
+  }
 
+  // A leftover of a run that was killed (SIGKILL, OOM) must not stay on a node that does not lead.
+  vip?.release();
   await participant.start();
+  writeStatus();
   logger.info({ interface: participant.interface.name, address: participant.self.address }, 'running');
 }
 
@@ -86,21 +179,27 @@ export interface TransitionSinks {
 }
 
 /**
- * Turns the participant's events into stdout lines and hooks: one line per transition, hooks
- * only on taking office and on following a (new) leader. Not transitions, so neither printed
- * nor hooked: a sitting leader raising its term ('term'). The participant logs faults and
- * conflicts itself (one warn each); the CLI only prints their lines.
+ * Turns the participant's events into stdout lines and hooks: one line per transition, hooks on
+ * taking office, on following a (new) leader and on entering fault. Not transitions, so neither
+ * printed nor hooked: a sitting leader raising its term ('term'). The participant logs faults and
+ * conflicts itself (one warn each); the CLI only prints their lines. Stopping is printed and
+ * hooked by the shutdown, once stop() has resolved.
  */
 export function reportTransitions(participant: ReportedParticipant, { id, print, hooks, logger }: TransitionSinks): void {
-  participant.on('state', ({ to, reason }) => {
+  participant.on('state', ({ to, reason, term }) => {
     // 'leader' and 'follower' are printed from their own events, which carry the leader.
     if (to === 'leader' || to === 'follower') return;
+    if (to === 'fault') {
+      print('fault', undefined, { reason });
+      // Replaces a waiting leader/follower hook: only the latest state is hooked.
+      void hooks.notify({ state: 'fault', id: id.toString(), term: term.toString(), leaderId: '', leaderAddress: '', reason });
+      return;
+    }
     // A hook waiting for a state we have left is stale: only the latest state is hooked.
     hooks.supersede(to);
     if (to === 'stopped') return; // printed once stop() has resolved
     // Leaving fault is a 'candidate' line like any other.
-    if (to === 'fault') print('fault', undefined, { reason });
-    else print(to, participant.leader);
+    print(to, participant.leader);
   });
   participant.on('leader', ({ term }) => {
     // Only on taking office: a sitting leader raising its term emits 'term' instead.
@@ -122,7 +221,7 @@ export function reportTransitions(participant: ReportedParticipant, { id, print,
   });
 }
 
-function hookContext(state: 'leader' | 'follower', id: bigint, term: bigint, leader: { id: bigint; address: string }) {
+function hookContext(state: 'leader' | 'follower', id: bigint, term: bigint, leader: { id: bigint; address: string }): HookContext {
   return { state, id: id.toString(), term: term.toString(), leaderId: leader.id.toString(), leaderAddress: leader.address };
 }
 

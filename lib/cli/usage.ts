@@ -1,29 +1,39 @@
-// The CLI's help text and its usage error (exit status 2).
+// The CLI's help text and its usage error (exit status 2, one line on stderr).
 
 export const USAGE = `Usage:
   multibully --interface IFACE --address GROUP:PORT --id N [options]
   multibully interfaces [--json]
   multibully demo
+  multibully --version
 
 Run a participant and print one JSON line per state change on stdout.
 
 Options:
   -i, --interface IFACE    NIC to elect on: name, index or one of its addresses (required)
   -a, --address GROUP:PORT multicast group and port, e.g. 239.77.0.1:9999 or [ff02::77]:9999 (required)
-      --id N               priority, unsigned 64-bit integer; the highest wins (required)
+      --id N               priority, unsigned 64-bit integer (0 to 2^64-1); the highest wins (required)
       --cluster NAME       cluster name; several clusters can share one group:port (default "default")
-      --heartbeat MS       leader heartbeat period in ms
-      --misses K           heartbeats missed before the leader is suspected
+      --heartbeat MS       leader heartbeat period in ms (default 100; 250 with --wire go)
+      --misses K           heartbeats missed before the leader is suspected (default 3)
       --secret-file FILE   shared secret for HMAC authentication (one trailing newline is ignored)
       --wire v1|go         wire format; "go" talks to the Go MultiBully library (default v1)
       --no-preempt         a higher node that joins follows a healthy leader instead of taking over
       --metadata TEXT      text sent with the leader's heartbeats
       --ttl N              multicast TTL / hop limit (default 1)
+      --vip ADDR/PREFIX    floating address held while leading, e.g. 10.0.0.100/24 (repeatable;
+                           IPv4 or IPv6; needs CAP_NET_ADMIN and CAP_NET_RAW)
       --on-leader CMD      run CMD (via /bin/sh -c) on becoming leader
-      --on-follower CMD    run CMD (via /bin/sh -c) on following a new leader
+      --on-follower CMD    run CMD on following a new leader
+      --on-fault CMD       run CMD on entering fault (the NIC is down, gone or cannot send)
+      --on-stop CMD        run CMD once the participant has stopped (SIGTERM, SIGINT, SIGHUP)
+      --notify CMD         run "CMD STATE" on every transition, STATE being leader, follower,
+                           fault or stopped (after the on-STATE command, if any)
       --hook-timeout MS    kill a hook that runs longer than this (default 30000)
+      --status-file PATH   JSON status, rewritten atomically on every transition
+      --no-parent-watch    keep running when the parent process exits (default: resign and exit)
       --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default warn)
   -h, --help               show this help
+      --version            print the version
 
 Output: one JSON line per transition, e.g.
   {"time":1795690000123.456,"event":"follower","id":"1","term":3,"leader":{"id":"5","address":"10.0.0.5"}}
@@ -33,11 +43,16 @@ Output: one JSON line per transition, e.g.
 A "conflict" line (another instance uses our id and address; repeated while it lasts) names it
 in "other":{"id","address","nonce"}. A leader raising its term keeps office: no line.
 
-Hooks run once per transition (taking office, following a new leader or term), one at a
-time; when transitions come faster than hooks finish, only the latest state is hooked. They
-get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID and
-MULTIBULLY_LEADER_ADDRESS in their environment. SIGTERM or SIGINT resigns leadership,
-prints a final "stopped" event and exits 0.
+Hooks run once per transition (taking office, following a new leader or term, fault, stop),
+one at a time; when transitions come faster than hooks finish, only the latest state is
+hooked. They get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID and
+MULTIBULLY_LEADER_ADDRESS (and MULTIBULLY_REASON on fault) in their environment, and run in
+their own process group.
+
+Signals: SIGTERM, SIGINT and SIGHUP release the --vip addresses, resign leadership, print a
+final "stopped" event, run the stop hooks and exit 0; a hook still running then is killed
+with its process group. The parent exiting (npx, a supervisor) does the same. SIGUSR1 prints
+one "status" line (state, leader, term, timers, counters) on stdout.
 `;
 
 export class UsageError extends Error {
@@ -46,4 +61,9 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** The one format of every usage error (exit status 2): one line on stderr. */
+export function formatUsageError(message: string): string {
+  return `multibully: ${message.replace(/\s*\n\s*/g, '; ')} (see multibully --help)\n`;
 }

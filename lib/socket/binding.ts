@@ -49,6 +49,17 @@ export interface NativeBinding {
   /** Absent where the platform has no rtnetlink (the monitor then polls listInterfaces). */
   InterfaceMonitor?: new () => NativeInterfaceMonitor;
   listInterfaces(): NetworkInterfaceInfo[];
+  /**
+   * Floating addresses (Linux only; absent elsewhere), used by lib/cli/vip.ts. Synchronous
+   * rtnetlink requests; errors carry code/errno/syscall.
+   * vipAddAddress: true when added, false when the NIC already had it (EEXIST). IPv6 gets IFA_F_NODAD.
+   * vipRemoveAddress: true when removed, false when the NIC did not have it.
+   * vipAnnounce: one gratuitous ARP (4) or unsolicited neighbour advertisement (6); false when
+   * the link has no Ethernet address (nothing to announce).
+   */
+  vipAddAddress?(interfaceIndex: number, family: 4 | 6, address: string, prefixLength: number): boolean;
+  vipRemoveAddress?(interfaceIndex: number, family: 4 | 6, address: string, prefixLength: number): boolean;
+  vipAnnounce?(interfaceIndex: number, family: 4 | 6, address: string): boolean;
 }
 
 /** Package root: lib/socket (under vitest) and dist/socket (built) are both two levels deep. */

@@ -14,13 +14,33 @@ describe('CLI argument parsing', () => {
     const args = parseCliArgs([
       ...REQUIRED, '--cluster', 'blue', '--heartbeat', '50', '--misses', '4', '--secret-file', '/tmp/s', '--wire', 'go',
       '--no-preempt', '--metadata', 'hello', '--ttl', '2', '--on-leader', 'echo L', '--on-follower', 'echo F',
-      '--hook-timeout', '500', '--log-level', 'debug',
+      '--hook-timeout', '500', '--log-level', 'debug', '--on-fault', 'echo X', '--on-stop', 'echo S', '--notify', '/bin/n',
+      '--vip', '10.0.0.100/24', '--vip', '2001:db8::10/64', '--status-file', '/run/mb.json', '--no-parent-watch',
     ]);
     expect(args).toEqual({
       command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
       secretFile: '/tmp/s', wire: 'go', preempt: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
-      hookTimeoutMs: 500, logLevel: 'debug',
+      onFault: 'echo X', onStop: 'echo S', notify: '/bin/n', hookTimeoutMs: 500, logLevel: 'debug',
+      vips: [{ address: '10.0.0.100', prefixLength: 24, family: 4 }, { address: '2001:db8::10', prefixLength: 64, family: 6 }],
+      statusFile: '/run/mb.json', parentWatch: false,
     });
+  });
+
+  it('defaults: no floating address, no status file, the parent watched', () => {
+    expect(parseCliArgs(REQUIRED)).toMatchObject({ vips: [], parentWatch: true });
+    expect(parseCliArgs(REQUIRED)).not.toHaveProperty('statusFile');
+  });
+
+  it('--version wins over missing required options', () => {
+    expect(parseCliArgs(['--version'])).toEqual({ command: 'version' });
+    expect(parseCliArgs([...REQUIRED, '--version'])).toEqual({ command: 'version' });
+  });
+
+  it('takes a value that starts with a dash as the value ("--id -1" is a negative id, not an ambiguous flag)', () => {
+    expect(() => parseCliArgs(['--interface', 'lo', '--address', 'x', '--id', '-1'])).toThrow(/^--id must not be negative: give an unsigned integer from 0 to 18446744073709551615/);
+    expect(parseCliArgs([...REQUIRED, '--metadata', '-x-'])).toMatchObject({ metadata: '-x-' });
+    expect(() => parseCliArgs(['--interface', 'lo', '--address', 'x', '--id', '--cluster', 'a'])).toThrow(/^--id needs a value \(got the option --cluster\)$/);
+    expect(() => parseCliArgs(['--interface', 'lo', '--address', 'x', '--id'])).toThrow(/--id/);
   });
 
   it('takes a numeric interface as an index and a 64-bit id as a bigint', () => {
@@ -37,6 +57,13 @@ describe('CLI argument parsing', () => {
     [['--interface', 'lo', '--address', 'x', '--id', '-1'], /--id/],
     [['--interface', 'lo', '--address', 'x', '--id', '18446744073709551616'], /2\^64/],
     [['--interface', 'lo', '--address', 'x', '--id', '12abc'], /--id/],
+    [['--interface', 'lo', '--address', 'x', '--id', '-1'], /^--id must not be negative/],
+    [['--interface', 'lo', '--address', 'x', '--id', '1.5'], /^--id must be an unsigned decimal integer .*got "1\.5"/],
+    [['--interface', 'lo', '--address', 'x', '--id', ''], /^--id must be an unsigned decimal integer/],
+    [[...REQUIRED, '--vip', '10.0.0.100'], /^--vip "10\.0\.0\.100": the prefix length is missing/],
+    [[...REQUIRED, '--vip', 'banana/24'], /^--vip "banana\/24"/],
+    [[...REQUIRED, '--vip', '239.1.1.1/24'], /multicast/],
+    [[...REQUIRED, '--status-file', ''], /--status-file/],
     [[...REQUIRED, '--heartbeat', '0'], /--heartbeat/],
     [[...REQUIRED, '--heartbeat', 'fast'], /--heartbeat/],
     [[...REQUIRED, '--misses', '0'], /--misses/],

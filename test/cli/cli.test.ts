@@ -185,6 +185,152 @@ describe('multibully CLI', () => {
     expect(cli([...base, '--secret-file', join(dir, 'absent.key')]).stderr).toMatch(/ENOENT/);
   });
 
+  it('two nodes with different secrets each warn 1 to 5 times about authentication in 4 s, naming the sender', async () => {
+    const port = testPort();
+    const one = join(dir, 'one.key');
+    const two = join(dir, 'two.key');
+    writeFileSync(one, 'the-first-secret-0123456789\n');
+    writeFileSync(two, 'the-second-secret-0123456789\n');
+    const base = ['--interface', 'lo', '--address', `239.77.0.8:${port}`, '--heartbeat', '50'];
+    const nodes = [startLocal([...base, '--id', '1', '--secret-file', one], 'one'), startLocal([...base, '--id', '2', '--secret-file', two], 'two')];
+    const started = Date.now();
+    for (const node of nodes) await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership (it hears no valid peer)');
+    await new Promise((r) => setTimeout(r, Math.max(0, 4_000 - (Date.now() - started))));
+    for (const node of nodes) {
+      const warnings = node.stderr.split('\n').filter((line) => / WARN /.test(line) && /authentication/.test(line));
+      expect(warnings.length, node.stderr).toBeGreaterThanOrEqual(1);
+      expect(warnings.length, node.stderr).toBeLessThanOrEqual(5);
+      // The sender's source address (127.0.0.1 on lo, unless lo carries another address).
+      expect(warnings[0]).toMatch(/packets from \d+\.\d+\.\d+\.\d+ fail authentication \(bad-tag\)/);
+    }
+  });
+
+  it('every usage error is one line on stderr ending in "(see multibully --help)", exit 2', () => {
+    const base = ['--interface', 'lo', '--address', '239.77.0.6:9'];
+    const cases: Array<[string[], RegExp]> = [
+      [[...base, '--id', '1', '--secret-file', join(dir, 'absent.key')], /--secret-file: cannot read .*ENOENT/],
+      [[...base, '--id', '-1'], /--id must not be negative/],
+      [[...base, '--id', 'abc'], /--id must be an unsigned decimal integer/],
+      [[...base, '--id', '1', '--bogus'], /Unknown option '--bogus'/],
+      [['--interface', 'lo', '--address', '239.1.2.3:9'], /missing required option: --id/],
+      [['--interface', 'lo', '--address', '224.0.0.0:9', '--id', '1'], /224\.0\.0\.0 is the reserved base address/],
+      [['--interface', 'no-such-nic0', '--address', '239.1.2.3:9', '--id', '1'], /no-such-nic0/],
+      [[...base, '--id', '1', '--vip', '10.0.0.1'], /--vip "10\.0\.0\.1": the prefix length is missing/],
+    ];
+    for (const [args, message] of cases) {
+      const result = cli(args);
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^multibully: [^\n]* \(see multibully --help\)\n$/);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+
+  it('--version prints the package version; --help shows the defaults', () => {
+    const version = cli(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(`${(JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version}\n`);
+    const help = cli(['--help']).stdout;
+    expect(help).toMatch(/--heartbeat MS .*\(default 100; 250 with --wire go\)/);
+    expect(help).toMatch(/--misses K .*\(default 3\)/);
+    expect(help).toMatch(/--ttl N .*\(default 1\)/);
+    expect(help).toMatch(/--hook-timeout MS .*\(default 30000\)/);
+    expect(help).toMatch(/--log-level LEVEL .*\(default warn\)/);
+    for (const flag of ['--vip ADDR/PREFIX', '--notify CMD', '--on-fault CMD', '--on-stop CMD', '--status-file PATH', '--version', 'SIGHUP', 'SIGUSR1']) expect(help).toContain(flag);
+  });
+
+  it('--vip without CAP_NET_ADMIN and CAP_NET_RAW fails at start with a clear one-line error', () => {
+    // Root without those two capabilities: setpriv drops them from the bounding set before exec.
+    const result = spawnSync('setpriv', ['--bounding-set', '-net_admin,-net_raw', '--inh-caps', '-all', process.execPath, CLI_PATH, '--interface', 'lo', '--address', '239.77.0.6:9', '--id', '1', '--vip', '10.77.9.9/32'], { encoding: 'utf8', timeout: 20_000 });
+    if (result.error) return void console.log(`skipping: setpriv is not available (${result.error.message})`);
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/^multibully: --vip needs CAP_NET_ADMIN .* this process lacks CAP_NET_ADMIN and CAP_NET_RAW.* \(see multibully --help\)\n$/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('SIGHUP resigns: a stopped line and exit 0 (it used to die with 129)', async () => {
+    const port = testPort();
+    const node = startLocal(['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '4', '--heartbeat', '50'], 'hup');
+    await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    node.kill('SIGHUP');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(node.events.at(-1)).toMatchObject({ event: 'stopped', id: '4', leader: null });
+  });
+
+  it('SIGUSR1 prints one status line with state, leader, term, timers and counters, and keeps running', async () => {
+    const port = testPort();
+    const node = startLocal(['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '4', '--heartbeat', '50', '--misses', '4'], 'usr1');
+    const leader = await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    await new Promise((r) => setTimeout(r, 300)); // a few heartbeats sent
+    node.kill('SIGUSR1');
+    const status = (await node.waitFor((e) => e.event === 'status', 5_000, 'a status line')) as unknown as Record<string, unknown> & { counters: { sent: number; dropped: Record<string, number> } };
+    expect(status).toMatchObject({
+      event: 'status', id: '4', term: leader.term, leader: { id: '4', address: '127.0.0.1' }, state: 'leader', since: leader.time,
+      interface: { name: 'lo' }, group: `239.77.0.5:${port}`, timers: { heartbeatMs: 50, misses: 4 },
+    });
+    expect(status.counters.sent).toBeGreaterThan(2);
+    expect(status.counters.dropped.own).toBeGreaterThan(0);
+    expect(status.counters.dropped['bad-tag']).toBe(0);
+    node.kill('SIGUSR1');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(node.events.filter((e) => e.event === 'status')).toHaveLength(2);
+    expect(node.stderr).not.toMatch(/Debugger listening/);
+    node.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--status-file follows transitions; SIGTERM prints stopped, then runs --on-stop and --notify stopped', async () => {
+    const port = testPort();
+    const statusPath = join(dir, `status-${port}.json`);
+    const notified = join(dir, `notify-${port}.txt`);
+    const stopFile = join(dir, `stop-${port}.txt`);
+    const node = startLocal([
+      '--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '4', '--heartbeat', '50', '--status-file', statusPath,
+      '--notify', `echo >> ${notified}`, '--on-stop', `echo "$MULTIBULLY_STATE $MULTIBULLY_REASON" > ${stopFile}`,
+    ], 'status-file');
+    await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    const deadline = Date.now() + 5_000;
+    const readStatus = () => (existsSync(statusPath) ? (JSON.parse(readFileSync(statusPath, 'utf8')) as { state: string; event: string; term: number }) : undefined);
+    while (readStatus()?.state !== 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(readStatus()).toMatchObject({ event: 'status', state: 'leader', term: node.lastTransition()!.term });
+    await waitUntilFile(notified, (text) => text === 'leader\n');
+    node.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(node.events.at(-1)).toMatchObject({ event: 'stopped' });
+    expect(readStatus()).toMatchObject({ state: 'stopped' });
+    expect(readFileSync(stopFile, 'utf8')).toBe('stopped SIGTERM\n');
+    expect(readFileSync(notified, 'utf8')).toBe('leader\nstopped\n');
+  });
+
+  it('SIGTERM during a long hook: the hook and what it started are killed as a group after the grace period, with a log line', async () => {
+    const port = testPort();
+    const pidFile = join(dir, `hook-${port}.pid`);
+    const node = startLocal(['--interface', 'lo', '--address', `239.77.0.5:${port}`, '--id', '4', '--heartbeat', '50', '--on-leader', `sleep 60 & echo $! > ${pidFile}; wait`], 'long-hook');
+    await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
+    await waitUntilFile(pidFile, (text) => text.endsWith('\n'));
+    const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
+    const signalledAt = Date.now();
+    node.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(2_000);
+    expect(node.events.at(-1)).toMatchObject({ event: 'stopped' });
+    expect(node.stderr).toMatch(/WARN killing the on-leader hook and its process group with SIGTERM: still running 400 ms after the stop signal/);
+    const gone = Date.now() + 3_000;
+    while (processAlive(grandchild) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+    expect(processAlive(grandchild)).toBe(false);
+  });
+
+  it('--wire go accepts 224.0.0.0 (the Go example\'s group) with a warning; v1 keeps rejecting it', async () => {
+    const port = testPort();
+    const v1 = cli(['--interface', 'lo', '--address', `224.0.0.0:${port}`, '--id', '1']);
+    expect(v1.status).toBe(2);
+    const node = startLocal(['--interface', 'lo', '--address', `224.0.0.0:${port}`, '--id', '3', '--wire', 'go'], 'go-224');
+    await node.waitFor((e) => e.event === 'leader', 15_000, 'leadership on 224.0.0.0');
+    expect(node.stderr).toMatch(/WARN 224\.0\.0\.0 is the reserved base address .*--wire go accepts it/);
+    node.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('demo runs three participants on lo, shows a handover and exits 0', () => {
     const result = cli(['demo']);
     expect(result.stderr).toBe('');
@@ -204,6 +350,16 @@ describe.skipIf(!support.ok)('multibully CLI in a private network namespace', ()
     expect(result.stdout).toBe('');
   });
 });
+
+/** Whether a process runs (a zombie not yet reaped by its new parent does not count). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 async function waitUntilFile(file: string, ready: (text: string) => boolean): Promise<void> {
   const deadline = Date.now() + 5_000;

@@ -10,18 +10,49 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const context: HookContext = { state: 'follower', id: '5', term: '3', leaderId: '9', leaderAddress: '10.77.1.9' };
 
-function recordingLogger(): Logger & { errors: string[]; debugs: Array<{ fields: Record<string, unknown>; msg: string }> } {
+function recordingLogger(): Logger & { errors: string[]; warns: string[]; debugs: Array<{ fields: Record<string, unknown>; msg: string }> } {
   const errors: string[] = [];
+  const warns: string[] = [];
   const debugs: Array<{ fields: Record<string, unknown>; msg: string }> = [];
   const noop = () => {};
   return {
     errors,
+    warns,
     debugs,
     debug: (obj: unknown, msg?: string) => debugs.push({ fields: obj as Record<string, unknown>, msg: String(msg) }),
     info: noop,
-    warn: noop,
+    warn: (_obj: unknown, msg?: string) => warns.push(String(msg)),
     error: (_obj: unknown, msg?: string) => errors.push(String(msg)),
   };
+}
+
+/** Whether a process runs (a zombie, dead but not yet reaped by its new parent, does not count). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function waitForFile(file: string, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(file) && readFileSync(file, 'utf8').endsWith('\n')) return readFileSync(file, 'utf8');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${file} was not written`);
+}
+
+async function waitUntilDead(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return !alive(pid);
 }
 
 /** The nth of a run of alternating transitions, each with a new term. */
@@ -173,5 +204,109 @@ describe('hooks', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(lines(out)).toEqual([]);
     expect(logger.errors).toEqual(['on-follower hook killed by SIGTERM']);
+  });
+
+  it('--notify runs as `CMD STATE` after the state\'s own command, with the environment', async () => {
+    const out = join(dir, 'notify.txt');
+    const runner = new HookRunner({ leader: `echo own >> ${out}`, notify: `printf '%s %s\\n' "$MULTIBULLY_STATE" >> ${out}` }, 5_000, recordingLogger());
+    await runner.notify({ ...context, state: 'leader' });
+    // "$@" is appended: the state is the first argument (printf's second %s), the environment has it too.
+    expect(lines(out)).toEqual(['own', 'leader leader']);
+    await runner.notify(context);
+    expect(lines(out)).toEqual(['own', 'leader leader', 'follower follower']);
+  });
+
+  it('runs --on-fault with the reason, and --notify for a state without its own command', async () => {
+    const out = join(dir, 'fault.txt');
+    const notifyOut = join(dir, 'fault-notify.txt');
+    const runner = new HookRunner({ fault: `echo "$MULTIBULLY_STATE $MULTIBULLY_REASON [$MULTIBULLY_LEADER_ID]" >> ${out}`, notify: `echo >> ${notifyOut}` }, 5_000, recordingLogger());
+    expect(runner.hooks('fault')).toBe(true);
+    expect(runner.hooks('candidate' as never)).toBe(true); // --notify alone hooks every state it is called for
+    await runner.notify({ state: 'fault', id: '5', term: '3', leaderId: '', leaderAddress: '', reason: 'nic-down' });
+    expect(lines(out)).toEqual(['fault nic-down []']);
+    // `echo >> FILE` + the state: `echo >> FILE fault`.
+    expect(readFileSync(notifyOut, 'utf8')).toBe('fault\n');
+    const bare = new HookRunner({ leader: 'true' }, 5_000, recordingLogger());
+    expect(bare.hooks('fault')).toBe(false);
+    expect(bare.hooks('stopped')).toBe(false);
+  });
+
+  it('names the failing hook: on-stop, notify (state)', async () => {
+    const logger = recordingLogger();
+    const runner = new HookRunner({ stopped: 'exit 4', notify: 'exit 5' }, 5_000, logger);
+    await runner.runFinal({ state: 'stopped', id: '5', term: '3', leaderId: '', leaderAddress: '', reason: 'SIGTERM' }, 5_000);
+    expect(logger.errors).toEqual(['on-stop hook exited with code 4', 'notify hook (stopped) exited with code 5']);
+  });
+
+  it('a timed-out hook is killed with its process group: the commands it started die too', async () => {
+    const pidFile = join(dir, 'timeout-child.pid');
+    const logger = recordingLogger();
+    const runner = new HookRunner({ leader: `sleep 30 & echo $! > ${pidFile}; wait` }, 400, logger);
+    await runner.notify({ ...context, state: 'leader' });
+    const grandchild = Number((await waitForFile(pidFile)).trim());
+    expect(grandchild).toBeGreaterThan(1);
+    expect(await waitUntilDead(grandchild)).toBe(true);
+    expect(logger.errors).toEqual(['on-leader hook timed out after 400 ms (killed with its process group)']);
+  });
+
+  it('shutdown() lets a quick hook finish within the grace period, killing nothing', async () => {
+    const out = join(dir, 'grace.txt');
+    const logger = recordingLogger();
+    const runner = new HookRunner({ leader: `sleep 0.1; echo done >> ${out}` }, 5_000, logger);
+    void runner.notify({ ...context, state: 'leader' });
+    await new Promise((r) => setTimeout(r, 30));
+    await runner.shutdown(3_000);
+    expect(lines(out)).toEqual(['done']);
+    expect(logger.warns).toEqual([]);
+  });
+
+  it('shutdown() kills a hook still running after the grace period with its process group, with a log line', async () => {
+    const pidFile = join(dir, 'shutdown-child.pid');
+    const logger = recordingLogger();
+    const runner = new HookRunner({ follower: `sleep 30 & echo $! > ${pidFile}; wait` }, 20_000, logger);
+    void runner.notify(context);
+    const grandchild = Number((await waitForFile(pidFile)).trim());
+    const started = Date.now();
+    await runner.shutdown(300, 200);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3_000);
+    expect(await waitUntilDead(grandchild)).toBe(true);
+    expect(logger.warns).toHaveLength(1);
+    expect(logger.warns[0]).toMatch(/^killing the on-follower hook and its process group with SIGTERM: still running 300 ms after the stop signal$/);
+    expect(logger.errors).toEqual(['on-follower hook killed by SIGTERM']);
+  });
+
+  it('shutdown() escalates to SIGKILL for a hook that ignores SIGTERM', async () => {
+    const ready = join(dir, 'stubborn.ready');
+    const logger = recordingLogger();
+    const runner = new HookRunner({ follower: `trap '' TERM; echo > ${ready}; while :; do sleep 0.05; done` }, 20_000, logger);
+    void runner.notify(context);
+    await waitForFile(ready);
+    await runner.shutdown(100, 200);
+    await runner.idle();
+    expect(logger.warns.map((w) => w.replace(/:.*/, ''))).toEqual([
+      'killing the on-follower hook and its process group with SIGTERM',
+      'killing the on-follower hook and its process group with SIGKILL',
+    ]);
+    expect(logger.errors).toEqual(['on-follower hook killed by SIGKILL']);
+  });
+
+  it('runFinal() runs the stop hooks once, bounded by the deadline, and kills one that outlives it', async () => {
+    const out = join(dir, 'final.txt');
+    const logger = recordingLogger();
+    const stopped = { state: 'stopped' as const, id: '5', term: '3', leaderId: '', leaderAddress: '', reason: 'SIGTERM' };
+    const runner = new HookRunner({ stopped: `echo "$MULTIBULLY_STATE $MULTIBULLY_REASON" >> ${out}`, notify: `echo notify >> ${out}` }, 5_000, logger);
+    await runner.shutdown(100);
+    // Closed to notifications, but the final hooks still run.
+    await runner.notify({ ...context, state: 'leader' });
+    await runner.runFinal(stopped, 5_000);
+    expect(lines(out)).toEqual(['stopped SIGTERM', 'notify stopped']);
+
+    const slow = new HookRunner({ stopped: 'sleep 30' }, 20_000, logger);
+    const started = Date.now();
+    await slow.runFinal(stopped, 300);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(logger.errors.at(-1)).toBe('on-stop hook was killed with its process group at the shutdown deadline (300 ms)');
   });
 });

@@ -61,8 +61,10 @@ describe('CLI transitions', () => {
     expect(t.lines.map((l) => l.event)).toEqual(['candidate', 'leader', 'fault', 'candidate']);
     expect(t.lines[2]).toEqual({ time: 0, event: 'fault', id: '5', term: 1, leader: null, reason: 'nic-down' });
     expect(Object.keys(t.lines[3]!)).toEqual(['time', 'event', 'id', 'term', 'leader']);
-    // Entering fault drops a waiting hook; the participant logs the fault, the CLI does not.
-    expect(t.superseded).toEqual(['candidate', 'fault', 'candidate']);
+    // Entering fault is hooked (replacing a waiting hook); the participant logs the fault, the CLI does not.
+    expect(t.superseded).toEqual(['candidate', 'candidate']);
+    expect(t.notified.map((c) => c.state)).toEqual(['leader', 'fault']);
+    expect(t.notified[1]).toEqual({ state: 'fault', id: '5', term: '1', leaderId: '', leaderAddress: '', reason: 'nic-down' });
     expect(t.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 

@@ -1,0 +1,77 @@
+// Status on demand: SIGUSR1 prints one "status" line on stdout, and --status-file PATH holds the
+// same object, rewritten atomically (a temporary file in the same directory, then rename) on
+// every transition, so a reader never sees half a file.
+//   {"time","event":"status","id","term","leader","state","since","pid","interface","group",
+//    "timers","counters":{"sent","sendFailures","received","elections","dropped":{reason: n}},
+//    "vip":{"addresses":[…],"held":bool}}   (vip only with --vip)
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Participant } from '../participant';
+import type { Logger } from '../participant/logger';
+import { eventLine, formatEventLine, type EventLine } from './output';
+
+/** What a status line is made of (a Participant, or a stand-in in unit tests). */
+export type StatusSource = Pick<Participant, 'state' | 'leader' | 'term' | 'self' | 'interface' | 'group' | 'timers' | 'counters'>;
+
+export interface StatusExtras {
+  /** When the last transition happened (the time of its stdout line), or undefined before any. */
+  readonly since?: number | undefined;
+  readonly vip?: { readonly addresses: readonly string[]; readonly held: boolean } | undefined;
+}
+
+export function statusLine(participant: StatusSource, extras: StatusExtras = {}, time?: number): EventLine {
+  const { name, index, address } = participant.interface;
+  const group = participant.group;
+  const counters = participant.counters;
+  return eventLine('status', participant.self.id, participant.term, participant.leader, time, {
+    state: participant.state,
+    since: extras.since ?? null,
+    pid: process.pid,
+    interface: { name, index, address },
+    group: group.family === 6 ? `[${group.group}]:${group.port}` : `${group.group}:${group.port}`,
+    timers: participant.timers,
+    counters: {
+      sent: counters.sent,
+      sendFailures: counters.sendFailures,
+      received: counters.received,
+      elections: counters.elections,
+      dropped: counters.dropped,
+    },
+    ...(extras.vip !== undefined && { vip: { addresses: [...extras.vip.addresses], held: extras.vip.held } }),
+  });
+}
+
+/** Replaces `path` with `text` in one rename: readers see the old file or the new one, never a mix. */
+export function writeFileAtomically(path: string, text: string): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, text, { mode: 0o644 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** --status-file: every write replaces the file; a failure is warned about once until a write succeeds. */
+export class StatusFile {
+  #failing = false;
+
+  constructor(
+    readonly path: string,
+    private readonly logger: Logger,
+  ) {}
+
+  write(line: EventLine): void {
+    try {
+      writeFileAtomically(this.path, formatEventLine(line));
+    } catch (error) {
+      if (!this.#failing) this.logger.warn({ err: error, path: this.path }, 'cannot write the status file; retrying on every transition (further failures are logged at debug)');
+      else this.logger.debug({ err: error, path: this.path }, 'cannot write the status file');
+      this.#failing = true;
+      return;
+    }
+    if (this.#failing) this.logger.info({ path: this.path }, 'the status file is written again');
+    this.#failing = false;
+  }
+}

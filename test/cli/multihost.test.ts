@@ -109,7 +109,11 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
   it('with --no-preempt a restarted old leader follows the sitting leader', async () => {
     const port = testPort();
     const noPreempt = ['--no-preempt'];
-    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port, noPreempt));
+    // Without preemption the first node to claim keeps office, so the highest starts first (process
+    // start-up time varies by more than an OK wait on a busy machine).
+    const top = start(lan.hosts[2]!, 3, port, noPreempt);
+    await top.waitFor((e) => e.event === 'leader', CONVERGE_MS, 'node 3 to lead');
+    const nodes = [start(lan.hosts[0]!, 1, port, noPreempt), start(lan.hosts[1]!, 2, port, noPreempt), top];
     try {
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       nodes[2]!.kill('SIGKILL');

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "errors.h"
@@ -32,9 +33,6 @@
 #endif
 
 namespace multibully {
-
-// Datagrams handled per poll wake-up, so one busy socket cannot starve the loop.
-constexpr int kMaxDatagramsPerWakeup = 64;
 
 struct NativeSocket {
   int fd = -1;
@@ -176,7 +174,9 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
     throw Napi::RangeError::New(env, "maxDatagramSize must be between 1 and 65536");
   }
   family_ = family == 4 ? AF_INET : AF_INET6;
-  receive_buffer_.resize(max_size);
+  max_datagram_size_ = max_size;
+  Napi::Int32Array meta = Napi::Int32Array::New(env, static_cast<size_t>(kMaxDatagramsPerWakeup) * kMetaFields);
+  meta_ = Napi::Persistent(meta);
   // Made before the fd so that nothing below can leak if this throws.
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "MulticastSocket", info.This().As<Napi::Object>());
 
@@ -533,6 +533,132 @@ bool UdpSocket::Dispatch(napi_env env, napi_value self, const char* name, size_t
   return false;
 }
 
+namespace {
+
+// One receive slot per datagram of a batch. Shared by every socket of the thread: a drain never
+// re-enters (JS cannot run a poll callback synchronously), and the bytes are copied out before
+// JS runs. The payload arena is allocated, never zero-filled: only the pages datagrams touch
+// become resident (at most 64 slots × maxDatagramSize of address space).
+struct ReceiveArena {
+  std::unique_ptr<uint8_t[]> bytes;
+  size_t capacity = 0;
+  sockaddr_storage from[UdpSocket::kMaxDatagramsPerWakeup];
+  alignas(cmsghdr) char control[UdpSocket::kMaxDatagramsPerWakeup][128];
+  iovec iov[UdpSocket::kMaxDatagramsPerWakeup];
+#if defined(__linux__)
+  mmsghdr msgs[UdpSocket::kMaxDatagramsPerWakeup];
+#else
+  msghdr msgs[UdpSocket::kMaxDatagramsPerWakeup];
+#endif
+};
+
+thread_local ReceiveArena receive_arena;
+
+msghdr& Header(ReceiveArena& arena, int i) {
+#if defined(__linux__)
+  return arena.msgs[i].msg_hdr;
+#else
+  return arena.msgs[i];
+#endif
+}
+
+// What one datagram's ancillary data says.
+struct PacketInfo {
+  int ifindex = 0;
+  int hop_limit = -1;
+  int dest_family = 0;  // 0: not reported
+  in6_addr dest;        // in_addr in its first 4 bytes for IPv4
+};
+
+PacketInfo ReadControl(msghdr* msg) {
+  PacketInfo out;
+  std::memset(&out.dest, 0, sizeof(out.dest));
+  for (cmsghdr* c = CMSG_FIRSTHDR(msg); c != nullptr; c = CMSG_NXTHDR(msg, c)) {
+#ifdef IP_PKTINFO
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      out.ifindex = info.ipi_ifindex;
+      out.dest_family = AF_INET;
+      std::memcpy(&out.dest, &info.ipi_addr, sizeof(info.ipi_addr));
+    }
+#endif
+#if defined(__linux__)
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+      std::memcpy(&out.hop_limit, CMSG_DATA(c), sizeof(int));
+    }
+#elif defined(IP_RECVTTL)
+    // BSD and macOS report the TTL as one byte under the option's own name.
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVTTL) {
+      out.hop_limit = *reinterpret_cast<const unsigned char*>(CMSG_DATA(c));
+    }
+#endif
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      out.ifindex = static_cast<int>(info.ipi6_ifindex);
+      out.dest_family = AF_INET6;
+      out.dest = info.ipi6_addr;
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+      std::memcpy(&out.hop_limit, CMSG_DATA(c), sizeof(int));
+    }
+  }
+  return out;
+}
+
+// The distinct address texts of one batch (a burst usually comes from a few hosts to one
+// group): each is made into a JS string once, and datagrams refer to it by index.
+class AddressTable {
+ public:
+  // Index of (family, bytes) in the table, adding it (as text) if new; -1 if JS failed.
+  int32_t IndexOf(napi_env env, napi_value array, int family, const void* addr) {
+    const size_t len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+    for (int32_t i = 0; i < count_; i++) {
+      if (entries_[i].family == family && std::memcmp(entries_[i].bytes, addr, len) == 0) return i;
+    }
+    if (count_ >= kCapacity) return -1;
+    Entry& entry = entries_[count_];
+    entry.family = family;
+    std::memset(entry.bytes, 0, sizeof(entry.bytes));
+    if (len > 0) std::memcpy(entry.bytes, addr, len);
+    const std::string text = len > 0 ? FormatAddress(family, addr) : std::string();
+    napi_value value;
+    if (napi_create_string_utf8(env, text.c_str(), text.size(), &value) != napi_ok) return -1;
+    if (napi_set_element(env, array, static_cast<uint32_t>(count_), value) != napi_ok) return -1;
+    return count_++;
+  }
+
+ private:
+  static constexpr int kCapacity = 2 * UdpSocket::kMaxDatagramsPerWakeup;
+  struct Entry {
+    int family;
+    uint8_t bytes[16];
+  };
+  Entry entries_[kCapacity];
+  int32_t count_ = 0;
+};
+
+const void* SockaddrBytes(const sockaddr_storage& from, int* family, int* port) {
+  if (from.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);
+    *family = AF_INET;
+    *port = ntohs(sin->sin_port);
+    return &sin->sin_addr;
+  }
+  if (from.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
+    *family = AF_INET6;
+    *port = ntohs(sin6->sin6_port);
+    return &sin6->sin6_addr;
+  }
+  *family = 0;
+  *port = 0;
+  return nullptr;
+}
+
+}  // namespace
+
 void UdpSocket::DrainReadable(int status) {
   napi_env env = Env();
   napi_handle_scope scope;
@@ -550,84 +676,121 @@ void UdpSocket::DrainReadable(int status) {
     napi_close_handle_scope(env, scope);
     return;
   }
-  bool keep_going = true;
-  for (int i = 0; i < kMaxDatagramsPerWakeup && native_ != nullptr && keep_going; i++) {
-    sockaddr_storage from;
-    alignas(cmsghdr) char control[256];
-    iovec iov;
-    iov.iov_base = receive_buffer_.data();
-    iov.iov_len = receive_buffer_.size();
-    msghdr msg;
-    std::memset(&msg, 0, sizeof(msg));
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    ssize_t n = ::recvmsg(native_->fd, &msg, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      napi_value error = MakeSystemErrorValue(env, errno, "recvmsg");
+  if (native_ == nullptr) {
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+
+  // Receive up to a batch: one recvmmsg on Linux, a recvmsg loop elsewhere.
+  ReceiveArena& arena = receive_arena;
+  const size_t slot = max_datagram_size_;
+  const size_t needed = slot * kMaxDatagramsPerWakeup;
+  if (arena.capacity < needed) {
+    arena.bytes.reset(new (std::nothrow) uint8_t[needed]);
+    arena.capacity = arena.bytes ? needed : 0;
+    if (!arena.bytes) {
+      napi_value error = MakeSystemErrorValue(env, ENOMEM, "recvmsg");
       if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
+      napi_close_handle_scope(env, scope);
+      return;
+    }
+  }
+  for (int i = 0; i < kMaxDatagramsPerWakeup; i++) {
+    arena.iov[i].iov_base = arena.bytes.get() + slot * i;
+    arena.iov[i].iov_len = slot;
+    msghdr& msg = Header(arena, i);
+    std::memset(&msg, 0, sizeof(msg));
+    msg.msg_name = &arena.from[i];
+    msg.msg_namelen = sizeof(arena.from[i]);
+    msg.msg_iov = &arena.iov[i];
+    msg.msg_iovlen = 1;
+    msg.msg_control = arena.control[i];
+    msg.msg_controllen = sizeof(arena.control[i]);
+  }
+  size_t lengths[kMaxDatagramsPerWakeup];
+  int count = 0;
+  int receive_errno = 0;
+#if defined(__linux__)
+  for (int attempt = 0; attempt < 3; attempt++) {
+    const int n = ::recvmmsg(native_->fd, arena.msgs, kMaxDatagramsPerWakeup, MSG_DONTWAIT, nullptr);
+    if (n >= 0) {
+      count = n;
+      for (int i = 0; i < n; i++) lengths[i] = arena.msgs[i].msg_len;
       break;
     }
-
-    int ifindex = 0;
-    int hop_limit = -1;
-    std::string destination;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-#ifdef IP_PKTINFO
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo info;
-        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
-        ifindex = info.ipi_ifindex;
-        destination = FormatAddress(AF_INET, &info.ipi_addr);
-      }
-#endif
-#if defined(__linux__)
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
-        std::memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
-      }
-#elif defined(IP_RECVTTL)
-      // BSD and macOS report the TTL as one byte under the option's own name.
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVTTL) {
-        hop_limit = *reinterpret_cast<const unsigned char*>(CMSG_DATA(c));
-      }
-#endif
-      if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-        in6_pktinfo info;
-        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
-        ifindex = static_cast<int>(info.ipi6_ifindex);
-        destination = FormatAddress(AF_INET6, &info.ipi6_addr);
-      }
-      if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
-        std::memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
-      }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) receive_errno = errno;
+    break;
+  }
+#else
+  for (int attempts = 0; count < kMaxDatagramsPerWakeup && attempts < kMaxDatagramsPerWakeup + 3; attempts++) {
+    const ssize_t n = ::recvmsg(native_->fd, &arena.msgs[count], 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) receive_errno = errno;
+      break;
     }
-
-    const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-    const size_t length = std::min(static_cast<size_t>(n), receive_buffer_.size());
-    int port = 0;
-    const std::string source = FormatSockaddr(reinterpret_cast<sockaddr*>(&from), &port);
-
-    napi_handle_scope datagram_scope;
-    if (napi_open_handle_scope(env, &datagram_scope) != napi_ok) break;
-    napi_value args[7];
-    void* copy_data = nullptr;
-    keep_going =
-        napi_create_buffer_copy(env, length, receive_buffer_.data(), &copy_data, &args[0]) == napi_ok &&
-        napi_create_string_utf8(env, source.c_str(), source.size(), &args[1]) == napi_ok &&
-        napi_create_int32(env, port, &args[2]) == napi_ok &&
-        napi_create_int32(env, ifindex, &args[3]) == napi_ok &&
-        napi_create_string_utf8(env, destination.c_str(), destination.size(), &args[4]) == napi_ok &&
-        napi_get_boolean(env, truncated, &args[5]) == napi_ok &&
-        napi_create_int32(env, hop_limit, &args[6]) == napi_ok &&
-        Dispatch(env, self, "onmessage", 7, args);
-    napi_close_handle_scope(env, datagram_scope);
+    lengths[count++] = static_cast<size_t>(n);
+  }
+#endif
+  if (count > 0) DispatchBatch(env, self, count, lengths);
+  // An error after some datagrams: recvmmsg reports it on the next call; recvmsg here, after them.
+  if (receive_errno != 0 && native_ != nullptr) {
+    napi_value error = MakeSystemErrorValue(env, receive_errno, "recvmsg");
+    if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
   }
   napi_close_handle_scope(env, scope);
+}
+
+// One N-API crossing for the whole batch: the payload bytes back to back in one Buffer, the
+// per-datagram fields in the reused meta Int32Array, the address texts once each.
+bool UdpSocket::DispatchBatch(napi_env env, napi_value self, int count, const size_t* lengths) {
+  ReceiveArena& arena = receive_arena;
+  const size_t slot = max_datagram_size_;
+  napi_value meta_value = nullptr;
+  napi_typedarray_type meta_type;
+  size_t meta_length = 0;
+  void* meta_data = nullptr;
+  if (napi_get_reference_value(env, static_cast<napi_ref>(meta_), &meta_value) != napi_ok || meta_value == nullptr ||
+      napi_get_typedarray_info(env, meta_value, &meta_type, &meta_length, &meta_data, nullptr, nullptr) != napi_ok ||
+      meta_type != napi_int32_array || meta_data == nullptr ||
+      meta_length < static_cast<size_t>(count) * kMetaFields) {
+    return false;
+  }
+  auto* meta = static_cast<int32_t*>(meta_data);
+  size_t total = 0;
+  for (int i = 0; i < count; i++) total += std::min(lengths[i], slot);
+  napi_value args[4];
+  void* payload = nullptr;
+  if (napi_create_int32(env, count, &args[0]) != napi_ok) return false;
+  if (napi_create_buffer(env, total, &payload, &args[1]) != napi_ok) return false;
+  args[2] = meta_value;
+  if (napi_create_array(env, &args[3]) != napi_ok) return false;
+  AddressTable addresses;
+  size_t offset = 0;
+  for (int i = 0; i < count; i++) {
+    msghdr& msg = Header(arena, i);
+    const size_t length = std::min(lengths[i], slot);
+    if (length > 0) std::memcpy(static_cast<uint8_t*>(payload) + offset, arena.iov[i].iov_base, length);
+    const PacketInfo info = ReadControl(&msg);
+    int source_family = 0;
+    int port = 0;
+    const void* source = SockaddrBytes(arena.from[i], &source_family, &port);
+    const int32_t source_index = addresses.IndexOf(env, args[3], source_family, source);
+    const int32_t dest_index = addresses.IndexOf(env, args[3], info.dest_family, &info.dest);
+    if (source_index < 0 || dest_index < 0) return false;
+    int32_t* m = meta + static_cast<size_t>(i) * kMetaFields;
+    m[0] = static_cast<int32_t>(offset);
+    m[1] = static_cast<int32_t>(length);
+    m[2] = source_index;
+    m[3] = port;
+    m[4] = info.ifindex;
+    m[5] = dest_index;
+    m[6] = (msg.msg_flags & MSG_TRUNC) != 0 ? 1 : 0;
+    m[7] = info.hop_limit;
+    offset += length;
+  }
+  return Dispatch(env, self, "onbatch", 4, args);
 }
 
 }  // namespace multibully

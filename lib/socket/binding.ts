@@ -5,15 +5,13 @@ import type { NetworkInterfaceInfo } from './interface-types';
 
 /** The native socket as the addon exposes it; only multicast-socket.ts talks to it. */
 export interface NativeUdpSocket {
-  onmessage?: (
-    data: Buffer,
-    address: string,
-    port: number,
-    interfaceIndex: number,
-    destination: string,
-    truncated: boolean,
-    hopLimit: number,
-  ) => void;
+  /**
+   * One call per wake-up with every datagram read in it (one recvmmsg on Linux; see
+   * native/udp_socket.cc DrainReadable). `payload` holds the datagrams' bytes back to back;
+   * `meta` (reused from call to call: read it before returning) has 8 ints per datagram;
+   * `addresses` the batch's distinct address texts.
+   */
+  onbatch?: (count: number, payload: Buffer, meta: Int32Array, addresses: string[]) => void;
   onerror?: (error: Error) => void;
   bind(port: number, address: string): void;
   join(group: string, interfaceIndex: number): void;

@@ -63,6 +63,26 @@ export interface MulticastSocketEvents {
 
 const DEFAULT_MAX_DATAGRAM_SIZE = 65_536;
 
+// meta per datagram, as written by UdpSocket::DispatchBatch.
+const META_FIELDS = 8;
+const M_OFFSET = 0;
+const M_LENGTH = 1;
+const M_SOURCE = 2;
+const M_PORT = 3;
+const M_IFINDEX = 4;
+const M_DESTINATION = 5;
+const M_TRUNCATED = 6;
+const M_HOP_LIMIT = 7;
+
+/** Datagrams of a batch not yet delivered because a listener threw: delivered before any newer one. */
+interface Backlog {
+  count: number;
+  next: number;
+  payload: Buffer;
+  meta: Int32Array;
+  addresses: string[];
+}
+
 export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   readonly family: Family;
   #native: NativeUdpSocket | undefined;
@@ -79,6 +99,9 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   };
   /** `${group}%${interfaceIndex}` for every join, to filter what the kernel lets through. */
   readonly #memberships = new Set<string>();
+  /** Interface index → destination text → passes the membership filter; cleared on join/leave. */
+  readonly #groupFilter = new Map<number, Map<string, boolean>>();
+  #backlog: Backlog | undefined;
 
   constructor(options: MulticastSocketOptions) {
     super();
@@ -94,15 +117,10 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
       );
     }
     this.family = options.family;
-    const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize);
-    native.onmessage = (data, address, port, interfaceIndex, destination, truncated, hopLimit) => {
-      if (isGroupAddress(destination) && !this.#memberships.has(`${destination}%${interfaceIndex}`)) {
-        this.#stats.otherInterface++;
-        return;
-      }
-      this.#stats.received++;
-      if (truncated) this.#stats.truncated++;
-      this.emit('message', { data, address, port, interfaceIndex, destination, truncated, hopLimit });
+    const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize) as NativeUdpSocket;
+    native.onbatch = (count, payload, meta, addresses) => {
+      if (this.#backlog !== undefined) this.#flushBacklog(native);
+      this.#deliver(native, { count, next: 0, payload, meta, addresses });
     };
     native.onerror = (error) => {
       this.#stats.receiveErrors++;
@@ -131,6 +149,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const resolved = resolveInterface(iface, this.family);
     native.join(address, resolved.index);
     this.#memberships.add(`${address}%${resolved.index}`);
+    this.#groupFilter.clear();
     return resolved;
   }
 
@@ -140,6 +159,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const index = resolveInterface(iface, this.family).index;
     native.leave(address, index);
     this.#memberships.delete(`${address}%${index}`);
+    this.#groupFilter.clear();
   }
 
   /** Sends multicast out of exactly this interface, whatever the routing table says. */
@@ -238,6 +258,78 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     this.#native = undefined;
     native.close();
     process.nextTick(() => this.emit('close'));
+  }
+
+  /**
+   * Emits one 'message' per datagram of a batch, in order. Stops when a listener closes the
+   * socket. A listener that throws: the exception surfaces as an 'uncaughtException' (from
+   * setImmediate), and the rest of the batch is delivered after it, before any newer datagram.
+   */
+  #deliver(native: NativeUdpSocket, batch: Backlog): void {
+    const { count, payload, meta, addresses } = batch;
+    while (batch.next < count) {
+      if (this.#native !== native) return;
+      const base = batch.next++ * META_FIELDS;
+      const destination = addresses[meta[base + M_DESTINATION]!]!;
+      const interfaceIndex = meta[base + M_IFINDEX]!;
+      if (!this.#accepts(destination, interfaceIndex)) {
+        this.#stats.otherInterface++;
+        continue;
+      }
+      const offset = meta[base + M_OFFSET]!;
+      const truncated = meta[base + M_TRUNCATED] === 1;
+      const datagram: Datagram = {
+        data: count === 1 ? payload : payload.subarray(offset, offset + meta[base + M_LENGTH]!),
+        address: addresses[meta[base + M_SOURCE]!]!,
+        port: meta[base + M_PORT]!,
+        interfaceIndex,
+        destination,
+        truncated,
+        hopLimit: meta[base + M_HOP_LIMIT]!,
+      };
+      this.#stats.received++;
+      if (truncated) this.#stats.truncated++;
+      try {
+        this.emit('message', datagram);
+      } catch (error) {
+        if (batch.next < count) {
+          // meta is reused by the next batch: keep a copy of the rest.
+          this.#backlog = { ...batch, meta: meta.slice(0, count * META_FIELDS) };
+          setImmediate(() => {
+            throw error;
+          });
+          setImmediate(() => this.#flushBacklog(native));
+        } else {
+          setImmediate(() => {
+            throw error;
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  #flushBacklog(native: NativeUdpSocket): void {
+    const backlog = this.#backlog;
+    if (backlog === undefined) return;
+    this.#backlog = undefined;
+    this.#deliver(native, backlog);
+  }
+
+  /** Group datagrams only from an interface this socket joined the group on (see stats.otherInterface). */
+  #accepts(destination: string, interfaceIndex: number): boolean {
+    let byDestination = this.#groupFilter.get(interfaceIndex);
+    let pass = byDestination?.get(destination);
+    if (pass !== undefined) return pass;
+    pass = !isGroupAddress(destination) || this.#memberships.has(`${destination}%${interfaceIndex}`);
+    // Bounded: unicast sources could otherwise grow it without end.
+    if (byDestination === undefined || byDestination.size >= 64) {
+      if (this.#groupFilter.size >= 16) this.#groupFilter.clear();
+      byDestination = new Map();
+      this.#groupFilter.set(interfaceIndex, byDestination);
+    }
+    byDestination.set(destination, pass);
+    return pass;
   }
 
   #open(): NativeUdpSocket {

@@ -137,6 +137,23 @@ describe('listener exceptions', () => {
   });
 });
 
+describe('listener exceptions in a batch', () => {
+  it('the exception surfaces first, then the rest of the batch is delivered in order', async () => {
+    const { port } = randomGroupAndPort();
+    const script = `const { MulticastSocket } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'socket'))});
+      const group = '239.77.251.1';
+      const s = new MulticastSocket({ family: 4 }); s.bind(${port}); s.join(group, 'lo'); s.setMulticastInterface('lo');
+      const order = [];
+      s.on('message', (d) => { const m = d.data.toString(); order.push(m); if (m === 'm1') throw new Error('boom ' + m); });
+      process.on('uncaughtException', (e) => order.push('uncaught: ' + e.message));
+      for (let i = 0; i < 5; i++) s.send(Buffer.from('m' + i), group, ${port});
+      setTimeout(() => { s.send(Buffer.from('later'), group, ${port}); }, 100);
+      setTimeout(() => { process.stdout.write(JSON.stringify(order) + '\\n'); process.exit(0); }, 600);`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 10_000 });
+    expect(JSON.parse(stdout.trim())).toEqual(['m0', 'm1', 'uncaught: boom m1', 'm2', 'm3', 'm4', 'later']);
+  });
+});
+
 describe('system errors', () => {
   it('carry code, negative errno and syscall (bind to an address that is not local)', () => {
     const socket = new MulticastSocket({ family: 4 });

@@ -87,6 +87,34 @@ describe('MulticastSocket on lo', () => {
     expect(receiver.stats.truncated).toBe(1);
   });
 
+  it('a burst read in batches still arrives as one event per datagram, in order, each with its own bytes and fields', async () => {
+    const { group, port } = randomGroupAndPort();
+    const sender = track(loSocket(group, port));
+    const receiver = track(loSocket(group, port, { maxDatagramSize: 24 }));
+    const got = collect(receiver);
+    // Sent in one synchronous run: all are queued before the receiver's next wake-up, which
+    // reads them in batches of up to 64 (one recvmmsg and one call into JS per batch).
+    const sent = Array.from({ length: 150 }, (_, i) => Buffer.alloc(1 + (i % 40), i & 0xff));
+    for (const payload of sent) expect(sender.send(payload, group, port)).toBe(true);
+    await waitUntil(() => got.length >= sent.length, 5_000, '150 datagrams');
+    expect(got).toHaveLength(sent.length);
+    for (const [i, d] of got.entries()) {
+      const expected = sent[i]!.subarray(0, 24);
+      expect(Buffer.compare(d.data, expected), `datagram ${i}`).toBe(0);
+      expect(d.truncated).toBe(sent[i]!.length > 24);
+      expect(d.destination).toBe(group);
+      expect(d.port).toBe(port);
+      expect(d.interfaceIndex).toBe(loIndex());
+      expect(d.hopLimit).toBe(1);
+      expect(typeof d.address).toBe('string');
+    }
+    // Datagrams of one batch may share an ArrayBuffer, never bytes: writing one leaves the others.
+    got[0]!.data.fill(0xee);
+    expect(Buffer.compare(got[1]!.data, sent[1]!)).toBe(0);
+    expect(receiver.stats.received).toBe(sent.length);
+    expect(receiver.stats.truncated).toBe(sent.filter((b) => b.length > 24).length);
+  });
+
   it('sends the largest allowed IPv4 payload (65,507 bytes)', async () => {
     const { group, port } = randomGroupAndPort();
     const sender = track(loSocket(group, port));

@@ -82,6 +82,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #socket: MulticastSocket | undefined;
   #monitor: InterfaceMonitor | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** A due timer's step, run after the loop's I/O phase (see #armTimer). */
+  #timerStep: NodeJS.Immediate | undefined;
   #phase: Phase = 'new';
   #startFailed = false;
   #stopping: Promise<void> | undefined;
@@ -244,6 +246,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearImmediate(this.#timerStep);
+    this.#timerStep = undefined;
     this.#stopFaultTimer();
     this.#monitor?.close();
     this.#monitor = undefined;
@@ -299,7 +303,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   #onTimer(): void {
-    this.#timer = undefined;
+    this.#timerStep = undefined;
     if (this.#phase !== 'running') return;
     this.#step(() => this.#election.tick(performance.now()));
   }
@@ -500,8 +504,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const deadline = this.#election.nextDeadline();
     if (deadline === undefined || this.#phase !== 'running') return;
     const delay = Math.max(0, deadline - performance.now());
-    // Ref'd on purpose: a running participant keeps the process alive.
-    this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(delay));
+    // Ref'd on purpose: a running participant keeps the process alive. The step itself runs in
+    // setImmediate, after the loop has read the sockets: a timer that fires late (a busy loop, many
+    // participants in one process) then acts on what has arrived meanwhile, e.g. a higher node's
+    // ELECTION during our skew, instead of on a stale view.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerStep ??= setImmediate(() => this.#onTimer());
+    }, Math.ceil(delay));
   }
 
   #emitAll(events: readonly CoreEvent[], fromStop = false): void {

@@ -2,7 +2,7 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { runChecked, runCommand, type ExecResult } from './exec';
 import { checkPercent, duplicateScript, lossScript } from './faults';
-import type { Dev } from './names';
+import { bridgeFor, switchNetns, switchPort, type Dev } from './names';
 
 export interface HostNic<Name extends Dev> {
   readonly name: Name;
@@ -31,6 +31,16 @@ export interface Host {
   setDelay(ms: number, dev?: Dev): Promise<void>;
   /** Removes loss, duplication and delay on dev (default eth0). */
   clearFaults(dev?: Dev): Promise<void>;
+  /** Removes the NIC's addresses (IPv4, and IPv6 when it has one); the link stays up. */
+  addrDel(dev?: Dev): Promise<void>;
+  /** Puts the NIC's addresses back (after addrDel) and restores the multicast route. */
+  addrAdd(dev?: Dev): Promise<void>;
+  /** Deletes the NIC (the veth pair, so its switch port goes too). */
+  deleteNic(dev?: Dev): Promise<void>;
+  /** After deleteNic: a new veth with the same name and addresses (a new ifindex), wired to the same bridge, up. */
+  recreateNic(dev?: Dev): Promise<void>;
+  /** The NIC's current ifindex inside the namespace, or undefined when it does not exist. */
+  ifindex(dev?: Dev): Promise<number | undefined>;
 }
 
 /** Shared by all hosts of one LAN: where spawned children are tracked and whether it is torn down. */
@@ -144,6 +154,52 @@ export class NamespaceHost implements Host {
     // Unconditional: cheap, and also clears duplication that was set before a failed call.
     await this.nft(duplicateScript(dev, 0)).catch(() => undefined);
     await this.clearDelay(dev);
+  }
+
+  async addrDel(dev: Dev = 'eth0'): Promise<void> {
+    const nic = this.nicOf(dev, 'addrDel');
+    await this.ip(['address', 'del', `${nic.ipv4}/24`, 'dev', dev]);
+    if (nic.ipv6) await this.ip(['address', 'del', `${nic.ipv6}/64`, 'dev', dev]);
+  }
+
+  async addrAdd(dev: Dev = 'eth0'): Promise<void> {
+    const nic = this.nicOf(dev, 'addrAdd');
+    await this.ip(['address', 'replace', `${nic.ipv4}/24`, 'dev', dev]);
+    if (nic.ipv6) await this.ip(['address', 'replace', `${nic.ipv6}/64`, 'dev', dev, 'nodad']);
+    // The kernel flushes a device's IPv4 routes with its last address; restore the multicast route.
+    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+  }
+
+  async deleteNic(dev: Dev = 'eth0'): Promise<void> {
+    this.nicOf(dev, 'deleteNic');
+    await this.ip(['link', 'del', dev]);
+  }
+
+  async recreateNic(dev: Dev = 'eth0'): Promise<void> {
+    const nic = this.nicOf(dev, 'recreateNic');
+    const switchNs = switchNetns(this.context.lanId);
+    const port = switchPort(this.index, dev);
+    // As createLan builds a port: the veth is made in the switch namespace, its peer moved here.
+    await runChecked(['ip', '-n', switchNs, 'link', 'add', 'name', port, 'type', 'veth', 'peer', 'name', dev, 'netns', this.netns]);
+    await runChecked(['ip', '-n', switchNs, 'link', 'set', port, 'master', bridgeFor(dev)]);
+    await runChecked(['ip', '-n', switchNs, 'link', 'set', port, 'up']);
+    await this.ip(['address', 'add', `${nic.ipv4}/24`, 'dev', dev]);
+    if (nic.ipv6) await this.ip(['address', 'add', `${nic.ipv6}/64`, 'dev', dev, 'nodad']);
+    await this.ip(['link', 'set', dev, 'up']);
+    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+  }
+
+  async ifindex(dev: Dev = 'eth0'): Promise<number | undefined> {
+    this.nicOf(dev, 'ifindex');
+    const result = await runCommand(['ip', '-n', this.netns, '-o', 'link', 'show', 'dev', dev]);
+    if (result.code !== 0) return undefined;
+    const match = /^(\d+):/.exec(result.stdout);
+    return match ? Number(match[1]) : undefined;
+  }
+
+  private nicOf(dev: Dev, what: string): HostNic<Dev> {
+    this.nic(dev, what);
+    return dev === 'eth0' ? this.eth0 : this.eth1!;
   }
 
   private async clearDelay(dev: Dev): Promise<void> {

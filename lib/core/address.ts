@@ -1,8 +1,10 @@
-// IP address text <-> bytes, with one canonical text form per address (shared by the core's
-// priority order and the wire codecs; pure, no I/O):
+// The one home of IP addresses (pure, no I/O): text <-> bytes with one canonical text form per
+// address, the multicast/unicast rule, and the 16-byte priority form. Used by the core's priority
+// order, the wire codecs, the socket's argument checks and the participant's group:port option.
 // IPv4 as a dotted quad without leading zeros, IPv6 as RFC 5952 (lowercase, longest run of
-// two or more zero groups compressed, first run on a tie). IPv4-mapped IPv6 (::ffff:a.b.c.d)
-// is folded to plain IPv4 so that an address has exactly one wire encoding.
+// two or more zero groups compressed, first run on a tie). Identities fold IPv4-mapped IPv6
+// (::ffff:a.b.c.d) to plain IPv4 so that an address has exactly one wire encoding; the socket
+// keeps them as IPv6 (an IPv6 socket may send to one), written ::ffff:a.b.c.d (RFC 5952 §5).
 
 export interface ParsedAddress {
   readonly family: 4 | 6;
@@ -87,8 +89,9 @@ export function formatIPv4(bytes: Uint8Array): string {
   return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
 }
 
-/** RFC 5952 text of 16 bytes (no special casing of mapped addresses: callers fold those first). */
+/** RFC 5952 text of 16 bytes; an IPv4-mapped address is written ::ffff:a.b.c.d. */
 export function formatIPv6(bytes: Uint8Array): string {
+  if (isIPv4Mapped(bytes)) return `::ffff:${formatIPv4(bytes.subarray(12))}`;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
   let bestStart = -1;
@@ -111,13 +114,16 @@ export function formatIPv6(bytes: Uint8Array): string {
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
 }
 
-/** Parses IPv4 or IPv6 text (any valid form, no zone id). Returns undefined when invalid. */
-export function parseAddress(text: string): ParsedAddress | undefined {
+/**
+ * Parses IPv4 or IPv6 text (any valid form, no zone id). Returns undefined when invalid.
+ * IPv4-mapped IPv6 folds to IPv4 unless `mapped` is 'keep' (the socket's view of an address).
+ */
+export function parseAddress(text: string, mapped: 'fold' | 'keep' = 'fold'): ParsedAddress | undefined {
   if (typeof text !== 'string') return undefined;
   if (text.includes(':')) {
     const bytes = parseIPv6Bytes(text);
     if (!bytes) return undefined;
-    if (isIPv4Mapped(bytes)) {
+    if (mapped === 'fold' && isIPv4Mapped(bytes)) {
       const v4 = bytes.slice(12);
       return { family: 4, bytes: v4, text: formatIPv4(v4) };
     }
@@ -127,13 +133,40 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   return bytes ? { family: 4, bytes, text: formatIPv4(bytes) } : undefined;
 }
 
+/** Splits an IPv6 `%zone` suffix (interface name or index) off; IPv4 text is returned whole. */
+export function splitZone(text: string): { readonly host: string; readonly zone?: string } {
+  const percent = text.includes(':') ? text.indexOf('%') : -1;
+  return percent < 0 ? { host: text } : { host: text.slice(0, percent), zone: text.slice(percent + 1) };
+}
+
+/** An address as a host names it: an IPv6 %zone allowed (and dropped), IPv4-mapped kept. */
+export function parseHostAddress(text: string): ParsedAddress | undefined {
+  const { host, zone } = splitZone(text);
+  return zone === '' ? undefined : parseAddress(host, 'keep');
+}
+
+/** Canonical text of a host address (see parseHostAddress); other text is returned unchanged. */
+export function canonicalAddress(text: string): string {
+  return parseHostAddress(text)?.text ?? text;
+}
+
+/** 224.0.0.0/4 or ff00::/8: the one multicast rule. */
+export function isMulticastAddress(address: ParsedAddress): boolean {
+  const first = address.bytes[0]!;
+  return address.family === 4 ? first >= 224 && first <= 239 : first === 0xff;
+}
+
+/** Whether text (an IPv6 %zone allowed) is a multicast address. */
+export function isMulticast(text: string): boolean {
+  const parsed = typeof text === 'string' ? parseHostAddress(text) : undefined;
+  return parsed !== undefined && isMulticastAddress(parsed);
+}
+
 /** Unspecified and multicast addresses can never be a sender's unicast address. */
 export function unicastProblem(address: ParsedAddress): string | undefined {
   const b = address.bytes;
   if (b.every((byte) => byte === 0)) return 'is the unspecified address';
-  if (address.family === 4 && b[0]! >= 224 && b[0]! <= 239) return 'is an IPv4 multicast address';
-  if (address.family === 6 && b[0] === 0xff) return 'is an IPv6 multicast address';
-  return undefined;
+  return isMulticastAddress(address) ? `is an IPv${address.family} multicast address` : undefined;
 }
 
 /** 16-byte form used for priority comparison: IPv6 as is, IPv4 mapped to ::ffff:a.b.c.d. */

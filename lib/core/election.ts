@@ -33,7 +33,8 @@
 // - Go mode: terms are always 0, no RESIGN, ELECTION at most every 2 s (a Go node restarts its
 //   2 s election on each one), a sitting leader answers a lower ELECTION with OK (which cancels
 //   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
-import { Membership } from './membership';
+import { KnownNodes } from './known-nodes';
+import { checkMessage } from './message';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
 import { compareInstance, instanceKey, sameInstance, sameNode } from './priority';
 import { nextTerm, termNewer } from './term';
@@ -69,8 +70,10 @@ type TimerName =
   | 'challenger' // follower: a newer-term leader was not out-termed by ours in time
   | 'send-ok'; // a coalesced OK is due
 
+/** A message from another node as the role steps see it: term 0n in go mode, higher = it outranks us. */
+type Heard = Pick<Message, 'type' | 'from' | 'term' | 'metadata'> & { readonly higher: boolean };
+
 const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
-const MESSAGE_TYPES = new Set<MessageType>(['election', 'ok', 'coordinator', 'resign']);
 /** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
 const FRESH_LEADER_HEARTBEATS = 1.5;
 /**
@@ -81,8 +84,8 @@ const DETECTION_MARGIN_HEARTBEATS = 0.5;
 /** A duplicate identity is reported again at most this often (in heartbeats) while it lasts. */
 const CONFLICT_REPORT_HEARTBEATS = 20;
 const MAX_TRACKED_CONFLICTS = 64;
-/** Rounds after a known leader went away: the candidate knows the cluster, its skew ranked it. */
-const FAILOVER_REASONS = new Set(['leader-timeout', 'leader-resigned', 'higher-node-resigned']);
+/** #beginCandidacy flag: a known leader went away, the skew ranked us, wait failoverOkWaitMs for OK. */
+const FAILOVER = true;
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
 const MAX_FIRINGS_PER_TICK = 64;
 
@@ -92,7 +95,7 @@ export class Election {
   readonly #go: boolean;
   /** Coalescing window for OK and for a leader's immediate answers. */
   readonly #answerWindowMs: number;
-  readonly #membership = new Membership();
+  readonly #knownNodes = new KnownNodes();
   readonly #timers = new Map<TimerName, number>();
   /** When each other instance of our own (id, address) was last reported. */
   readonly #conflictReportedAt = new Map<bigint, number>();
@@ -126,8 +129,8 @@ export class Election {
   #higherActivityAt = -Infinity;
   /** Higher instances that told us to wait during this round; forgotten if they never announce. */
   #waitingOn = new Map<string, NodeIdentity>();
-  /** This round follows the loss of a known leader: its OK wait is failoverOkWaitMs. */
-  #failoverRound = false;
+  /** This round's OK wait: failoverOkWaitMs after the loss of a known leader, else okWaitMs. */
+  #roundOkWaitMs = 0;
   #lastElectionSentAt = -Infinity;
   #lastOkSentAt = -Infinity;
   #lastCoordinatorSentAt = -Infinity;
@@ -184,7 +187,7 @@ export class Election {
 
   /** Feeds one decoded message from the network. Before start() and after stop() it is ignored. */
   receive(message: Message, now: number): Ready {
-    checkMessage(message);
+    checkMessage(message, { bigints: true });
     if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
     this.#enter(now);
     this.#handle(message);
@@ -219,12 +222,7 @@ export class Election {
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
     this.#enter(now);
     if (this.#role === 'fault') return EMPTY_READY;
-    this.#timers.clear();
-    this.#leader = undefined;
-    this.#leaderMetadata = undefined;
-    this.#challenger = undefined;
-    this.#waitingOn.clear();
-    this.#transition('fault', reason);
+    this.#halt('fault', reason);
     return this.#flush();
   }
 
@@ -247,15 +245,11 @@ export class Election {
       this.#send('resign');
       this.#send('resign');
     }
-    this.#timers.clear();
-    this.#leader = undefined;
-    this.#leaderMetadata = undefined;
-    this.#challenger = undefined;
-    this.#transition('stopped', 'stopped');
+    this.#halt('stopped', 'stopped');
     return this.#flush();
   }
 
-  // ---- input handling ------------------------------------------------------------------------
+  // ---- input: one step function per role (etcd raft style) -----------------------------------
 
   #handle(message: Message): void {
     const from = message.from;
@@ -274,138 +268,142 @@ export class Election {
     const higher = compareInstance(from, this.#self) > 0;
     if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk();
     if (message.type === 'resign') {
-      this.#membership.forget(from);
+      this.#knownNodes.forget(from);
     } else if (!this.#isStale(term)) {
       // Traffic from before the current leader (or replayed) says nothing about who is alive.
-      this.#membership.note(from);
+      this.#knownNodes.note(from);
     }
-    switch (message.type) {
+    const heard: Heard = { type: message.type, from, term, higher, metadata: message.metadata };
+    if (this.#role === 'leader') return this.#go ? this.#stepGoLeader(heard) : this.#stepLeader(heard);
+    this.#learnTerm(term);
+    if (this.#role === 'follower') return this.#stepFollower(heard);
+    return this.#stepCandidate(heard);
+  }
+
+  /** A v1 leader answers and fences; it leaves office only for a leader with a newer term. */
+  #stepLeader({ type, from, term, higher, metadata }: Heard): void {
+    switch (type) {
       case 'election':
-        return this.#onElection(from, term, higher);
+        // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
+        if (!termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
+        return this.#answerAsLeader();
       case 'ok':
-        return this.#onOk(from, term, higher);
-      case 'coordinator':
-        return this.#onCoordinator(from, term, higher, message.metadata);
       case 'resign':
-        return this.#onResign(from, term);
+        if (termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
+        return;
+      case 'coordinator':
+        if (higher && termNewer(term, this.#term)) return this.#follow(from, term, metadata, 'higher-leader');
+        // A leader elected while we could not be heard (paused, cut off): without preemption
+        // the newer leader keeps office.
+        if (!higher && termNewer(term, this.#term) && !this.#options.preempt) {
+          return this.#follow(from, term, metadata, 'newer-leader');
+        }
+        // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
+        if (!higher && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
+        return this.#answerAsLeader();
     }
   }
 
-  #onElection(from: NodeIdentity, term: bigint, higher: boolean): void {
-    if (this.#role === 'leader' && this.#go && higher) {
+  /** A go-mode leader has no terms: it yields to a higher node and answers everyone else. */
+  #stepGoLeader({ type, from, term, higher, metadata }: Heard): void {
+    if (type === 'election' && higher) {
       // A Go node restarts its 2 s election on every COORDINATOR from a lower node, so answering
       // would lock it out forever: yield as a Go leader does, and resume if it never announces.
       this.#leader = undefined;
       this.#leaderMetadata = undefined;
-      this.#higherActivityAt = this.#now;
-      this.#waitingOn.set(instanceKey(from), from);
-      this.#enterWaiting('higher-node-electing');
-      return;
-    }
-    if (this.#role === 'leader') {
-      // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
-      if (!this.#go && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
-      if (this.#go && !higher) this.#sendOk(); // cancels a Go candidate's election timer
-      this.#answerAsLeader();
-      return;
-    }
-    this.#learnTerm(term);
-    if (higher) {
-      if (this.#staleHigher(term)) return;
       this.#noteHigherActivity(from);
-      if (this.#role === 'candidate') this.#enterWaiting('higher-node-electing');
-      return;
+      return this.#enterWaiting('higher-node-electing');
     }
-    // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without it
-    // their 2 s election timer runs out and they claim.
-    if (this.#role === 'follower' && this.#leaderIsFresh() && !this.#go) return;
-    this.#sendOk();
+    if (type === 'election') this.#sendOk(); // cancels a Go candidate's election timer
+    if (type === 'coordinator' && higher) return this.#follow(from, term, metadata, 'higher-leader');
+    if (type === 'election' || type === 'coordinator') this.#answerAsLeader();
   }
 
-  #onOk(from: NodeIdentity, term: bigint, higher: boolean): void {
-    if (this.#role === 'leader') {
-      if (!this.#go && termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
-      return;
+  /** A follower keeps its leader while it is heard and fenced, and answers lower candidates. */
+  #stepFollower({ type, from, term, higher, metadata }: Heard): void {
+    const leader = this.#leader;
+    switch (type) {
+      case 'election':
+        if (higher) {
+          if (!this.#staleHigher(term)) this.#noteHigherActivity(from);
+          return;
+        }
+        // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without
+        // it their 2 s election timer runs out and they claim.
+        if (this.#leaderIsFresh() && !this.#go) return;
+        return this.#sendOk();
+      case 'ok':
+        if (higher && !this.#staleHigher(term)) this.#noteHigherActivity(from);
+        return;
+      case 'coordinator':
+        if (leader && sameInstance(leader, from)) {
+          if (this.#isStale(term)) {
+            this.#counters.staleIgnored++;
+            return;
+          }
+          // Our leader out-termed a challenger (or kept its term while none is pending).
+          const challenger = this.#challenger;
+          if (challenger && termNewer(term, challenger.term)) this.#dropChallenger();
+          return this.#follow(from, term, metadata, 'coordinator');
+        }
+        if (!this.#acceptableTerm(from, term)) {
+          this.#counters.staleIgnored++;
+          return;
+        }
+        if (leader && this.#leaderIsFresh() && compareInstance(leader, from) > 0) {
+          // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's
+          // newer term and answers above it at once. If it does not within a heartbeat, it is gone
+          // (or its traffic is being replayed) and the newer term wins.
+          return this.#challenge(from, term, metadata);
+        }
+        return this.#adoptLeader(from, term, metadata, higher);
+      case 'resign':
+        if (leader && sameInstance(leader, from)) return this.#beginCandidacy('leader-resigned', this.#skewMs(), FAILOVER);
+        if (this.#challenger && sameInstance(this.#challenger.leader, from)) this.#dropChallenger();
+        this.#waitingOn.delete(instanceKey(from));
+        return;
     }
-    this.#learnTerm(term);
-    if (!higher || this.#staleHigher(term)) return;
-    this.#noteHigherActivity(from);
-    if (this.#role === 'candidate') this.#enterWaiting('ok-from-higher-node');
   }
 
-  #onCoordinator(from: NodeIdentity, term: bigint, higher: boolean, metadata: Uint8Array | undefined): void {
-    if (this.#role === 'leader') {
-      if (higher && (this.#go || termNewer(term, this.#term))) {
-        this.#follow(from, term, metadata, 'higher-leader');
+  /** A candidate (or a candidate waiting for a higher node) has no leader and no challenger. */
+  #stepCandidate({ type, from, term, higher, metadata }: Heard): void {
+    switch (type) {
+      case 'election':
+      case 'ok':
+        if (!higher) {
+          if (type === 'election') this.#sendOk();
+          return;
+        }
+        if (this.#staleHigher(term)) return;
+        this.#noteHigherActivity(from);
+        // Waiting already: this extends the wait.
+        return this.#enterWaiting(type === 'election' ? 'higher-node-electing' : 'ok-from-higher-node');
+      case 'coordinator':
+        if (!this.#acceptableTerm(from, term)) {
+          this.#counters.staleIgnored++;
+          return;
+        }
+        // We outrank this leader: keep our round. Its term is fenced, so its own later heartbeats
+        // cannot pull us back.
+        if (this.#options.preempt && !higher) return this.#raiseFence(from, term);
+        return this.#follow(from, term, metadata, 'coordinator');
+      case 'resign':
+        // Waiting only on the instance that just left: no COORDINATOR will come, restart now.
+        if (this.#waitingOn.delete(instanceKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
+          this.#beginCandidacy('higher-node-resigned', this.#skewMs(), FAILOVER);
+        }
         return;
-      }
-      if (!higher && !this.#go && termNewer(term, this.#term) && !this.#options.preempt) {
-        // A leader elected while we could not be heard (paused, cut off): without preemption
-        // the newer leader keeps office.
-        this.#follow(from, term, metadata, 'newer-leader');
-        return;
-      }
-      // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
-      if (!higher && !this.#go && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
-      this.#answerAsLeader();
-      return;
     }
-    this.#learnTerm(term);
-    const current = this.#leader;
-    if (current && sameInstance(current, from)) {
-      if (this.#isStale(term)) {
-        this.#counters.staleIgnored++;
-        return;
-      }
-      // Our leader out-termed a challenger (or kept its term while none is pending).
-      const challenger = this.#challenger;
-      if (challenger && termNewer(term, challenger.term)) this.#dropChallenger();
-      this.#follow(from, term, metadata, 'coordinator');
-      return;
-    }
-    if (!this.#acceptableTerm(from, term)) {
-      this.#counters.staleIgnored++;
-      return;
-    }
-    if (current && this.#leaderIsFresh() && compareInstance(current, from) > 0 && this.#role === 'follower') {
-      // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's newer
-      // term and answers above it at once. If it does not within a heartbeat, it is gone (or its
-      // traffic is being replayed) and the newer term wins.
-      this.#challenge(from, term, metadata);
-      return;
-    }
-    this.#adoptLeader(from, term, metadata, higher);
   }
 
-  /** A leader with an acceptable term: follow it, or take over from it if we outrank it. */
+  /** Follower: a leader with an acceptable term. Follow it, or take over from it if we outrank it. */
   #adoptLeader(from: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
     if (this.#options.preempt && !higher) {
-      // We outrank this leader: take over (followers start a round; candidates keep theirs). Its
-      // term is fenced, so its own later heartbeats cannot pull us back.
+      // Its term is fenced, so its own later heartbeats cannot pull us back.
       this.#raiseFence(from, term);
-      if (this.#role === 'follower') this.#beginCandidacy('lower-leader', this.#skewMs());
-      return;
+      return this.#beginCandidacy('lower-leader', this.#skewMs());
     }
-    this.#follow(from, term, metadata, this.#role === 'follower' ? 'new-leader' : 'coordinator', heardAt);
-  }
-
-  #onResign(from: NodeIdentity, term: bigint): void {
-    if (this.#role === 'leader') {
-      if (!this.#go && termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
-      return;
-    }
-    this.#learnTerm(term);
-    if (this.#role === 'follower' && this.#leader && sameInstance(this.#leader, from)) {
-      this.#leader = undefined;
-      this.#leaderMetadata = undefined;
-      this.#beginCandidacy('leader-resigned', this.#skewMs());
-      return;
-    }
-    if (this.#challenger && sameInstance(this.#challenger.leader, from)) this.#dropChallenger();
-    // Waiting only on the instance that just left: no COORDINATOR will come, restart now.
-    if (this.#waitingOn.delete(instanceKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
-      this.#beginCandidacy('higher-node-resigned', this.#skewMs());
-    }
+    this.#follow(from, term, metadata, 'new-leader', heardAt);
   }
 
   // ---- timers --------------------------------------------------------------------------------
@@ -418,7 +416,7 @@ export class Election {
         return this.#becomeLeader('no-higher-node-answered');
       case 'coordinator-wait':
         // The higher nodes that told us to wait never announced: consider them gone.
-        for (const node of this.#waitingOn.values()) this.#membership.forget(node);
+        for (const node of this.#waitingOn.values()) this.#knownNodes.forget(node);
         return this.#beginCandidacy('coordinator-timeout', this.#skewMs());
       case 'heartbeat':
         return this.#sendCoordinator();
@@ -457,13 +455,12 @@ export class Election {
 
   // ---- role changes --------------------------------------------------------------------------
 
-  #beginCandidacy(reason: CandidacyReason, delayMs: number): void {
+  #beginCandidacy(reason: CandidacyReason, delayMs: number, failover = false): void {
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
-    this.#challenger = undefined;
     this.#waitingOn.clear();
-    this.#clearRoleTimers();
-    this.#failoverRound = !this.#go && FAILOVER_REASONS.has(reason);
+    this.#clearRoleTimers(); // and the challenger
+    this.#roundOkWaitMs = failover ? this.#options.failoverOkWaitMs : this.#options.okWaitMs; // equal in go mode
     this.#transition('candidate', reason);
     if (delayMs > 0) {
       this.#timers.set('send-election', this.#now + delayMs);
@@ -482,8 +479,7 @@ export class Election {
     this.#counters.elections++;
     this.#send('election');
     // Reaching here still a candidate means no higher node spoke during the skew.
-    const { okWaitMs, failoverOkWaitMs } = this.#options;
-    this.#timers.set('ok-wait', this.#now + (this.#failoverRound ? failoverOkWaitMs : okWaitMs));
+    this.#timers.set('ok-wait', this.#now + this.#roundOkWaitMs);
   }
 
   #enterWaiting(reason: WaitingReason, since = this.#now): void {
@@ -524,13 +520,9 @@ export class Election {
     this.#leaderMetadata = metadata;
     this.#leaderHeardAt = heardAt;
     this.#fence = { leader, term };
-    if (this.#go) {
-      this.#term = 0n;
-    } else {
-      // The leader's term, even when it is older than a term merely heard (e.g. from a forger):
-      // the next election still takes a term newer than both.
-      this.#learnTerm(term);
-    }
+    // v1: the leader's term, even when it is older than a term merely heard (e.g. from a forger):
+    // the next election still takes a term newer than both. Go mode has no terms (#term stays 0n).
+    this.#learnTerm(term);
     if (this.#role !== 'follower') {
       // The round is settled: earlier ELECTION/OK traffic from higher nodes must not make a
       // later leader failure wait for a COORDINATOR that this round already delivered.
@@ -546,7 +538,7 @@ export class Election {
   }
 
   #suspectLeader(): void {
-    if (this.#leader) this.#membership.forget(this.#leader);
+    if (this.#leader) this.#knownNodes.forget(this.#leader);
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
     // A higher node is already electing: wait for its COORDINATOR instead of speaking.
@@ -554,7 +546,17 @@ export class Election {
       this.#enterWaiting('leader-timeout', this.#higherActivityAt);
       return;
     }
-    this.#beginCandidacy('leader-timeout', this.#skewMs());
+    this.#beginCandidacy('leader-timeout', this.#skewMs(), FAILOVER);
+  }
+
+  /** Out of office and out of any round, with no timers: 'fault' or 'stopped'. */
+  #halt(to: 'fault' | 'stopped', reason: FaultReason | 'stopped'): void {
+    this.#timers.clear();
+    this.#leader = undefined;
+    this.#leaderMetadata = undefined;
+    this.#challenger = undefined;
+    this.#waitingOn.clear();
+    this.#transition(to, reason);
   }
 
   #transition(to: Role, reason: StateReason): void {
@@ -565,10 +567,10 @@ export class Election {
 
   // ---- helpers -------------------------------------------------------------------------------
 
+  /** A higher node is alive and electing: a round waits for its COORDINATOR. */
   #noteHigherActivity(from: NodeIdentity): void {
     this.#higherActivityAt = this.#now;
     this.#waitingOn.set(instanceKey(from), from);
-    if (this.#role === 'waiting') this.#enterWaiting('higher-node-electing'); // extends the wait
   }
 
   #learnTerm(term: bigint): void {
@@ -629,7 +631,7 @@ export class Election {
    */
   #skewMs(): number {
     const { skewStepMs, maxSkewRank, random } = this.#options;
-    const rank = this.#membership.rankOf(this.#self, maxSkewRank);
+    const rank = this.#knownNodes.rankOf(this.#self, maxSkewRank);
     if (rank === 0) return 0;
     return rank * skewStepMs + random() * (skewStepMs / 2);
   }
@@ -669,11 +671,10 @@ export class Election {
     }
   }
 
-  /** Reported when first heard, then again at most every CONFLICT_REPORT_HEARTBEATS while it lasts. */
   /** rank × okStep: at most a quarter of okWait in all, so a lower candidate always hears an OK in time. */
   #okDelayMs(): number {
     const { okWaitMs, maxSkewRank } = this.#options;
-    const rank = this.#membership.rankOf(this.#self, maxSkewRank);
+    const rank = this.#knownNodes.rankOf(this.#self, maxSkewRank);
     return rank * (okWaitMs / (4 * maxSkewRank));
   }
 
@@ -684,6 +685,7 @@ export class Election {
     this.#counters.okSuppressed++;
   }
 
+  /** Reported when first heard, then again at most every CONFLICT_REPORT_HEARTBEATS while it lasts. */
   #reportConflict(other: NodeIdentity): void {
     this.#counters.conflicts++;
     const last = this.#conflictReportedAt.get(other.nonce);
@@ -728,16 +730,5 @@ export class Election {
     this.#messages = [];
     this.#events = [];
     return ready;
-  }
-}
-
-function checkMessage(message: Message): void {
-  if (typeof message !== 'object' || message === null) throw new TypeError('message must be an object');
-  if (!MESSAGE_TYPES.has(message.type)) throw new TypeError(`message.type must be one of election, ok, coordinator, resign, got ${String(message.type)}`);
-  if (typeof message.term !== 'bigint') throw new TypeError('message.term must be a bigint');
-  const from = message.from as NodeIdentity | undefined;
-  if (typeof from !== 'object' || from === null || typeof from.id !== 'bigint' ||
-      typeof from.address !== 'string' || typeof from.nonce !== 'bigint') {
-    throw new TypeError('message.from must be { id: bigint, address: string, nonce: bigint }');
   }
 }

@@ -3,7 +3,8 @@
 // the real socket all speak the same language.
 
 /** Message kinds on the wire. COORDINATOR doubles as the leader's heartbeat. */
-export type MessageType = 'election' | 'ok' | 'coordinator' | 'resign';
+export const MESSAGE_TYPES = Object.freeze(['election', 'ok', 'coordinator', 'resign'] as const);
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /**
  * Who sent a message. Priority is (id, address); the nonce tells two starts of the same

@@ -1,8 +1,7 @@
 // Parses the 'group:port' string ('[ff02::1234]:port' for IPv6), as the Go library took it.
-// The multicast rule is lib/socket's and the canonical text form is lib/wire's, so one
-// address has one spelling everywhere (ff02::1, never ff02:0:0:0:0:0:0:1).
-import { isMulticast } from '../socket';
-import { parseAddress } from '../wire';
+// The parser, canonical text and multicast rule are lib/core/address.ts's, so one address has
+// one spelling everywhere (ff02::1, never ff02:0:0:0:0:0:0:1).
+import { isMulticastAddress, parseAddress } from '../core/address';
 import { rangeError, typeError } from '../errors';
 
 export interface GroupAddress {
@@ -41,7 +40,7 @@ export function parseGroupAddress(text: unknown): GroupAddress {
     throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `address "${text}": "${host}" is not an IPv${family} address`);
   }
   const group = parsed.text;
-  if (!isMulticast(group)) {
+  if (!isMulticastAddress(parsed)) {
     throw rangeError('ERR_MULTIBULLY_NOT_MULTICAST', `address "${text}": ${group} is not a multicast group (${family === 4 ? '224.0.0.0/4' : 'ff00::/8'})`);
   }
   if (group === RESERVED_V4_BASE) {

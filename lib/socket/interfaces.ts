@@ -1,10 +1,10 @@
 // Interface lookup and resolution of "eth0" / 4 / "10.0.0.2" to one exact interface.
-import * as net from 'node:net';
 import { nativeBinding } from './binding';
 import { codedError, rangeError, typeError } from './errors';
 import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
 import { describeValue } from '../errors';
-import { assertFamily, canonicalAddress, type Family } from './validate';
+import { canonicalAddress, parseAddress } from '../core/address';
+import { assertFamily, type Family } from './validate';
 
 /** Every interface of this host (network namespace), ordered by index. */
 export function listInterfaces(): NetworkInterfaceInfo[] {
@@ -26,13 +26,8 @@ export function findInterface(spec: string | number, interfaces = listInterfaces
   } else if (typeof spec === 'string' && spec !== '') {
     found = interfaces.find((i) => i.name === spec);
     if (!found && /^[0-9]+$/.test(spec)) found = interfaces.find((i) => i.index === Number(spec));
-    if (!found) {
-      const host = spec.includes('%') ? spec.slice(0, spec.indexOf('%')) : spec;
-      if (net.isIP(host) !== 0) {
-        const wanted = canonicalAddress(host);
-        found = interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
-      }
-    }
+    const wanted = found ? undefined : specAddress(spec);
+    if (wanted !== undefined) found = interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
   } else {
     throw typeError(
       'ERR_MULTIBULLY_INVALID_ARGUMENT',
@@ -75,12 +70,14 @@ export function resolveInterface(spec: string | number, family: Family): Resolve
   };
 }
 
+/** The canonical address an interface spec names (an IPv6 `%zone` ignored), if it is one. */
+function specAddress(spec: string | number): string | undefined {
+  return typeof spec === 'string' ? parseAddress(spec.split('%', 1)[0]!, 'keep')?.text : undefined;
+}
+
 function addressMatchingSpec(spec: string | number, candidates: readonly InterfaceAddress[]): InterfaceAddress | undefined {
-  if (typeof spec !== 'string') return undefined;
-  const host = spec.includes('%') ? spec.slice(0, spec.indexOf('%')) : spec;
-  if (net.isIP(host) === 0) return undefined;
-  const wanted = canonicalAddress(host);
-  return candidates.find((a) => canonicalAddress(a.address) === wanted);
+  const wanted = specAddress(spec);
+  return wanted === undefined ? undefined : candidates.find((a) => canonicalAddress(a.address) === wanted);
 }
 
 function preferredAddress(candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {

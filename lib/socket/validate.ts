@@ -1,5 +1,5 @@
 // Argument checks made before any syscall, each failing with its own clear, coded error.
-import * as net from 'node:net';
+import { isMulticast, parseAddress, parseHostAddress, splitZone } from '../core/address';
 import { describeValue } from '../errors';
 import { rangeError, typeError } from './errors';
 
@@ -14,54 +14,43 @@ export function assertFamily(family: unknown): asserts family is Family {
   }
 }
 
-export interface ParsedAddress {
-  /** Canonical text form without zone (RFC 5952 for IPv6). */
+/** An address as a socket takes it: canonical text, and the `%zone` of an IPv6 address if any. */
+export interface ZonedAddress {
+  /** Canonical text form without zone (RFC 5952 for IPv6; IPv4-mapped stays IPv6). */
   readonly address: string;
   /** The `%zone` suffix of an IPv6 address, if any (interface name or index). */
   readonly zone?: string;
 }
 
 /** A numeric address of the given family, optionally with an IPv6 `%zone`. */
-export function parseAddress(value: unknown, family: Family, what: string): ParsedAddress {
+export function parseSocketAddress(value: unknown, family: Family, what: string): ZonedAddress {
   if (typeof value !== 'string') {
     throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `${what} must be a string, got ${describeValue(value)}`);
   }
-  const percent = family === 6 ? value.indexOf('%') : -1;
-  const host = percent >= 0 ? value.slice(0, percent) : value;
-  const zone = percent >= 0 ? value.slice(percent + 1) : undefined;
-  if (net.isIP(host) !== family || zone === '') {
+  const { host, zone } = family === 6 ? splitZone(value) : { host: value, zone: undefined };
+  const parsed = parseAddress(host, 'keep');
+  if (parsed?.family !== family || zone === '') {
     throw typeError(
       'ERR_MULTIBULLY_INVALID_ADDRESS',
       `${what} ${JSON.stringify(value)} is not a numeric IPv${family} address (this socket is IPv${family})`,
     );
   }
-  return zone === undefined ? { address: canonicalAddress(host) } : { address: canonicalAddress(host), zone };
+  return zone === undefined ? { address: parsed.text } : { address: parsed.text, zone };
 }
 
-export function canonicalAddress(address: string): string {
-  const family = net.isIP(address);
-  if (family === 0) return address;
-  return new net.SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
-}
-
-export function isMulticast(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) {
-    const first = Number(address.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }
-  return family === 6 && canonicalAddress(address).startsWith('ff');
-}
+/** Old names, kept while multicast-socket.ts and interface-monitor.ts still import them from here. */
+export { parseSocketAddress as parseAddress };
+export { canonicalAddress, isMulticast } from '../core/address';
 
 /** Link-scoped IPv6 destinations (ff01::/16, ff02::/16, fe80::/10) need an interface scope. */
 export function needsScope(address: string): boolean {
-  const canonical = canonicalAddress(address);
-  if (net.isIP(canonical) !== 6) return false;
-  return /^ff[0-9a-f]?[12]:/.test(canonical) || /^fe[89ab][0-9a-f]:/.test(canonical);
+  const parsed = parseHostAddress(address);
+  if (parsed?.family !== 6) return false;
+  return /^ff[0-9a-f]?[12]:/.test(parsed.text) || /^fe[89ab][0-9a-f]:/.test(parsed.text);
 }
 
 export function parseGroup(value: unknown, family: Family): string {
-  const { address, zone } = parseAddress(value, family, 'group');
+  const { address, zone } = parseSocketAddress(value, family, 'group');
   if (zone !== undefined) {
     throw typeError('ERR_MULTIBULLY_INVALID_ADDRESS', `group ${String(value)} must not carry a %zone; pass the interface separately`);
   }

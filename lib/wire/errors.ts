@@ -1,6 +1,5 @@
 // Option and message validation errors: Node-style `code` so callers can branch on it.
 import { rangeError, typeError } from '../errors';
-import type { DropReason } from './types';
 
 export type WireErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
 
@@ -10,9 +9,4 @@ export function wireTypeError(message: string): TypeError {
 
 export function wireRangeError(message: string, code: WireErrorCode = 'ERR_OUT_OF_RANGE'): RangeError {
   return rangeError(code, message);
-}
-
-/** A decode failure result. */
-export function drop(reason: DropReason, detail: string) {
-  return { ok: false as const, reason, detail };
 }

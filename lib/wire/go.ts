@@ -3,8 +3,8 @@
 import { inspect } from 'node:util';
 import type { Message, MessageType } from '../core/types';
 import { parseAddress, unicastProblem } from '../core/address';
-import { drop, wireTypeError } from './errors';
-import type { Codec, DecodeResult } from './types';
+import { wireTypeError } from './errors';
+import { drop, type Codec, type DecodeResult } from './types';
 import { UINT64_MAX } from '../core/types';
 import { checkMessage, checkSenderAddress, toUint64 } from './validate';
 

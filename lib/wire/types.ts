@@ -37,6 +37,11 @@ export type DecodeResult =
   | { readonly ok: true; readonly message: Message }
   | { readonly ok: false; readonly reason: DropReason; readonly detail: string };
 
+/** The DecodeResult of a dropped packet. */
+export function drop(reason: DropReason, detail: string) {
+  return { ok: false as const, reason, detail };
+}
+
 export interface Codec {
   readonly wire: 'v1' | 'go';
   /** Throws TypeError/RangeError when the message cannot be represented on this wire. */

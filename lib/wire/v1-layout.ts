@@ -46,7 +46,8 @@ export const TAG_BYTES = 32;
 export const AUTH_TRAILER_BYTES = KEY_ID_BYTES + TAG_BYTES;
 export const MAX_KEY_ID = 255;
 
-export function addressBytes(family: number): number {
+/** Length of the sender address field for a family byte: 4 (IPv4) or 16 (IPv6) bytes. */
+export function addressFieldLength(family: number): number {
   return family === FAMILY_IPV4 ? 4 : 16;
 }
 

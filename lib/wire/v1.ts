@@ -3,9 +3,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import { MAX_METADATA_BYTES, type Message } from '../core/types';
 import { formatIPv4, formatIPv6, isIPv4Mapped, unicastProblem } from '../core/address';
-import { drop, wireRangeError, wireTypeError } from './errors';
+import { wireRangeError, wireTypeError } from './errors';
 import { ReplayWindow, senderKey } from './replay';
-import type { Codec, DecodeResult } from './types';
+import { drop, type Codec, type DecodeResult } from './types';
 import { resolveV1Options, type ResolvedV1Options, type V1CodecOptions } from './v1-options';
 import {
   AUTH_TRAILER_BYTES,
@@ -23,7 +23,7 @@ import {
   TYPES_BY_CODE,
   V1_MAGIC,
   V1_VERSION,
-  addressBytes,
+  addressFieldLength,
 } from './v1-layout';
 import { checkMessage, checkSenderAddress, toUint64 } from './validate';
 
@@ -143,7 +143,7 @@ export class V1Codec implements Codec {
       return drop('bad-field', `address family ${family}, expected 4 or 6`);
     }
 
-    const bodyStart = OFFSET.address + addressBytes(family);
+    const bodyStart = OFFSET.address + addressFieldLength(family);
     let bodyEnd = bodyStart;
     let metadataLength = 0;
     if (type === 'coordinator') {
@@ -165,7 +165,7 @@ export class V1Codec implements Codec {
       return drop('bad-field', 'IPv4-mapped IPv6 sender address; IPv4 senders must use family 4');
     }
     const address = family === FAMILY_IPV4 ? formatIPv4(rawAddress) : formatIPv6(rawAddress);
-    const addressProblem = unicastProblem({ family: family === FAMILY_IPV4 ? 4 : 6, bytes: rawAddress, text: address });
+    const addressProblem = unicastProblem({ family, bytes: rawAddress, text: address });
     if (addressProblem) return drop('bad-field', `sender address ${address} ${addressProblem}`);
 
     const cluster = packet.subarray(OFFSET.cluster, OFFSET.cluster + CLUSTER_ID_BYTES);

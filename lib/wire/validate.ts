@@ -1,10 +1,10 @@
 // Checks a Message before encoding; both codecs share these so their errors read the same.
-import { UINT64_MAX, type Message, type MessageType } from '../core/types';
+import { UINT64_MAX } from '../core/types';
 import { parseAddress, unicastProblem, type ParsedAddress } from '../core/address';
 import { describeValue } from '../errors';
 import { wireRangeError, wireTypeError } from './errors';
 
-export const MESSAGE_TYPES: readonly MessageType[] = ['election', 'ok', 'coordinator', 'resign'];
+export { checkMessage } from '../core/message';
 
 /** Accepts a bigint, or a non-negative safe integer number from untyped callers. */
 export function toUint64(value: unknown, field: string): bigint {
@@ -16,25 +16,13 @@ export function toUint64(value: unknown, field: string): bigint {
   return big;
 }
 
-export function checkMessage(message: unknown): Message {
-  if (typeof message !== 'object' || message === null) {
-    throw wireTypeError(`message must be an object, got ${describeValue(message)}`);
-  }
-  const m = message as Message;
-  if (!MESSAGE_TYPES.includes(m.type)) {
-    throw wireTypeError(`message.type must be one of ${MESSAGE_TYPES.join(', ')}, got ${describeValue(m.type)}`);
-  }
-  if (typeof m.from !== 'object' || m.from === null) {
-    throw wireTypeError(`message.from must be an object, got ${describeValue(m.from)}`);
-  }
-  if (m.metadata !== undefined && !(m.metadata instanceof Uint8Array)) {
-    throw wireTypeError(`message.metadata must be a Uint8Array, got ${describeValue(m.metadata)}`);
-  }
-  return m;
-}
+/** Valid sender addresses, parsed once: a node encodes its own address on every heartbeat. */
+const senders = new Map<string, ParsedAddress>();
 
 export function checkSenderAddress(text: unknown): ParsedAddress {
   if (typeof text !== 'string') throw wireTypeError(`message.from.address must be a string, got ${describeValue(text)}`);
+  const cached = senders.get(text);
+  if (cached) return cached;
   const parsed = parseAddress(text);
   if (!parsed) {
     throw wireRangeError(
@@ -46,5 +34,7 @@ export function checkSenderAddress(text: unknown): ParsedAddress {
   if (problem) {
     throw wireRangeError(`message.from.address ${JSON.stringify(text)} ${problem}`, 'ERR_INVALID_ARG_VALUE');
   }
+  if (senders.size >= 256) senders.clear(); // bounded: a caller may encode for many senders
+  senders.set(text, parsed);
   return parsed;
 }

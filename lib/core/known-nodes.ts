@@ -5,35 +5,31 @@
 import { comparePriority, nodeKey } from './priority';
 import type { NodeIdentity } from './types';
 
-const MAX_MEMBERS = 4096;
+const MAX_KNOWN_NODES = 4096;
 
-export class Membership {
-  readonly #members = new Map<string, NodeIdentity>();
+export class KnownNodes {
+  readonly #nodes = new Map<string, NodeIdentity>();
 
   note(node: NodeIdentity): void {
     const key = nodeKey(node);
-    this.#members.delete(key); // re-insert: Map order is then least recently heard first
-    this.#members.set(key, node);
-    if (this.#members.size > MAX_MEMBERS) {
-      const oldest = this.#members.keys().next().value;
-      if (oldest !== undefined) this.#members.delete(oldest);
+    this.#nodes.delete(key); // re-insert: Map order is then least recently heard first
+    this.#nodes.set(key, node);
+    if (this.#nodes.size > MAX_KNOWN_NODES) {
+      const oldest = this.#nodes.keys().next().value;
+      if (oldest !== undefined) this.#nodes.delete(oldest);
     }
   }
 
   forget(node: NodeIdentity): void {
-    this.#members.delete(nodeKey(node));
+    this.#nodes.delete(nodeKey(node));
   }
 
   /** How many known nodes outrank `self`, capped at `cap`. */
   rankOf(self: NodeIdentity, cap: number): number {
     let rank = 0;
-    for (const member of this.#members.values()) {
-      if (comparePriority(member, self) > 0 && ++rank >= cap) return cap;
+    for (const node of this.#nodes.values()) {
+      if (comparePriority(node, self) > 0 && ++rank >= cap) return cap;
     }
     return rank;
-  }
-
-  get size(): number {
-    return this.#members.size;
   }
 }

@@ -1,0 +1,24 @@
+// The one check of a Message handed in by an untyped caller (Election.receive, the encoders).
+import { describeValue, typeError } from '../errors';
+import { MESSAGE_TYPES, type Message } from './types';
+
+/**
+ * Checks the shape of a Message and returns it. The encoders range-check each field afterwards
+ * (and accept safe-integer numbers there); the core, which computes with the fields, asks for
+ * `bigints`: a bigint term and a { id: bigint, address: string, nonce: bigint } sender.
+ */
+export function checkMessage(message: unknown, { bigints = false } = {}): Message {
+  const m = message as Message;
+  const problem =
+    typeof m !== 'object' || m === null ? `message must be an object, got ${describeValue(m)}`
+    : !(MESSAGE_TYPES as readonly unknown[]).includes(m.type) ? `message.type must be one of ${MESSAGE_TYPES.join(', ')}, got ${describeValue(m.type)}`
+    : typeof m.from !== 'object' || m.from === null ? `message.from must be an object, got ${describeValue(m.from)}`
+    : m.metadata !== undefined && !(m.metadata instanceof Uint8Array) ? `message.metadata must be a Uint8Array, got ${describeValue(m.metadata)}`
+    : !bigints ? undefined
+    : typeof m.term !== 'bigint' ? `message.term must be a bigint, got ${describeValue(m.term)}`
+    : typeof m.from.id !== 'bigint' || typeof m.from.address !== 'string' || typeof m.from.nonce !== 'bigint'
+      ? 'message.from must be { id: bigint, address: string, nonce: bigint }'
+      : undefined;
+  if (problem !== undefined) throw typeError('ERR_INVALID_ARG_TYPE', problem);
+  return m;
+}

@@ -23,3 +23,12 @@ export function emptyDropCounts(): Record<ParticipantDropReason, number> {
   for (const reason of DROP_REASONS) counts[reason] = 0;
   return counts;
 }
+
+/**
+ * The arrival rule (sent to our group, on the NIC it was joined on) is the socket's: its drops,
+ * counted in the socket's stats, are reported as 'wrong-interface' and 'not-group'.
+ */
+export function addArrivalDrops(dropped: Record<ParticipantDropReason, number>, stats: { readonly otherInterface: number; readonly notGroup: number }): void {
+  dropped['wrong-interface'] += stats.otherInterface;
+  dropped['not-group'] += stats.notGroup;
+}

@@ -1,10 +1,11 @@
 // Validates every Participant option up front, before any socket is opened, so a bad
 // configuration fails fast with one clear message instead of half-starting.
-import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from '../core';
-import { MAX_METADATA_BYTES, UINT64_MAX } from '../core/types';
+import { Election, type ElectionOptions, type ResolvedElectionOptions } from '../core';
+import { MAX_METADATA_BYTES, UINT64_MAX, type NodeIdentity } from '../core/types';
 import { MAX_CLUSTER_NAME_BYTES, MAX_KEY_ID, MIN_SECRET_BYTES } from '../wire';
 import { parseGroupAddress, type GroupAddress } from './address';
 import { describeValue, rangeError, typeError, withCode } from '../errors';
+import { cryptoRandom } from './identity';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 export type WireMode = 'v1' | 'go';
@@ -58,17 +59,14 @@ export interface ParticipantOptions {
 /** Options after validation, in the types the rest of the Participant uses. */
 export interface ResolvedOptions {
   readonly group: GroupAddress;
-  readonly interfaceSpec: string | number;
+  /** The NIC as the user named it (name, index or local address); resolved to a bound NIC later. */
+  readonly nicSpec: string | number;
   readonly id: bigint;
   readonly cluster: string;
   readonly keys: readonly ParticipantKey[] | undefined;
   readonly sendKeyId: number | undefined;
-  readonly heartbeatMs: number | undefined;
-  readonly misses: number | undefined;
-  readonly okWaitMs: number | undefined;
-  readonly failoverOkWaitMs: number | undefined;
-  readonly coordinatorWaitMs: number | undefined;
-  readonly preempt: boolean | undefined;
+  /** What the core gets, short of the identity (see createElection). */
+  readonly election: Omit<ElectionOptions, 'self'>;
   readonly ttl: number;
   readonly loopback: boolean;
   readonly metadata: Uint8Array | undefined;
@@ -102,39 +100,41 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   if (options.secret !== undefined && options.keys !== undefined) {
     throw typeError('ERR_INVALID_ARG_VALUE', 'give either secret or keys, not both');
   }
+  const group = parseGroupForWire(options.address, wire);
+  const nicSpec = checkNicSpec(options.interface);
+  const id = checkId(options.id);
+  const cluster = checkCluster(options.cluster);
+  const keys = checkKeys(options.secret, options.keys);
+  const sendKeyId = optionalInteger('sendKeyId', options.sendKeyId, 0, MAX_KEY_ID);
+  // Each timer's type and sign here; how they relate is the core's rule, checked by createElection.
+  const election: Omit<ElectionOptions, 'self'> = { mode: wire, random: cryptoRandom };
+  for (const name of ['heartbeatMs', 'misses', 'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs'] as const) {
+    const value = optionalNumber(name, options[name], name === 'failoverOkWaitMs' ? 0 : undefined); // 0: the core's lower bound
+    if (value !== undefined) election[name] = value;
+  }
+  const preempt = optionalBoolean('preempt', options.preempt);
+  if (preempt !== undefined) election.preempt = preempt;
+  const ttl = optionalInteger('ttl', options.ttl, 0, 255) ?? 1;
+  const loopback = optionalBoolean('loopback', options.loopback) ?? true;
+  const metadata = checkMetadata(options.metadata);
+  if (metadata !== undefined) election.metadata = metadata;
   return {
-    group: parseGroupForWire(options.address, wire),
-    interfaceSpec: checkInterfaceSpec(options.interface),
-    id: checkId(options.id),
-    cluster: checkCluster(options.cluster),
-    keys: checkKeys(options.secret, options.keys),
-    sendKeyId: optionalInteger('sendKeyId', options.sendKeyId, 0, MAX_KEY_ID),
-    heartbeatMs: optionalNumber('heartbeatMs', options.heartbeatMs),
-    misses: optionalNumber('misses', options.misses),
-    okWaitMs: optionalNumber('okWaitMs', options.okWaitMs),
-    failoverOkWaitMs: optionalNumber('failoverOkWaitMs', options.failoverOkWaitMs, 0), // 0 is the core's lower bound
-    coordinatorWaitMs: optionalNumber('coordinatorWaitMs', options.coordinatorWaitMs),
-    preempt: optionalBoolean('preempt', options.preempt),
-    ttl: optionalInteger('ttl', options.ttl, 0, 255) ?? 1,
-    loopback: optionalBoolean('loopback', options.loopback) ?? true,
-    metadata: checkMetadata(options.metadata),
-    wire,
+    group, nicSpec, id, cluster, keys, sendKeyId, election, ttl, loopback, metadata, wire,
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };
 }
 
 /**
- * The core's timer rules (okWaitMs vs heartbeatMs, …) are checked by the core; its errors get
- * a `code` here so every option error can be told apart without parsing messages.
+ * The one place the election options are resolved (by the core, which owns the timer rules);
+ * its errors get a `code` here so every option error can be told apart without parsing messages.
  */
-export function checkElectionOptions(options: ElectionOptions): ElectionOptions {
+export function createElection(options: ResolvedOptions, self: NodeIdentity): Election {
   try {
-    resolveElectionOptions(options);
+    return new Election({ ...options.election, self });
   } catch (error) {
     throw withCode(error, error instanceof TypeError ? 'ERR_INVALID_ARG_TYPE' : error instanceof RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_VALUE');
   }
-  return options;
 }
 
 /**
@@ -151,13 +151,13 @@ function parseGroupForWire(text: unknown, wire: WireMode): GroupAddress {
   }
 }
 
-function checkInterfaceSpec(spec: unknown): string | number {
+function checkNicSpec(spec: unknown): string | number {
   if (typeof spec === 'string' && spec.length > 0) return spec;
   if (typeof spec === 'number' && Number.isInteger(spec) && spec > 0) return spec;
   throw typeError('ERR_INVALID_ARG_TYPE', `interface must be a NIC name, a positive index or a local address, got ${describeValue(spec)}`);
 }
 
-export function checkId(id: unknown): bigint {
+function checkId(id: unknown): bigint {
   if (typeof id === 'number') {
     if (!Number.isSafeInteger(id)) {
       throw rangeError('ERR_OUT_OF_RANGE', `id must be an integer (a safe integer for numbers; use a bigint above 2^53), got ${id}`);

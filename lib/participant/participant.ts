@@ -1,21 +1,21 @@
 // The Participant drives the pure election core with a real socket and a real clock:
 // socket → decode → core → encode → socket, with one timer armed for the core's next deadline.
-// It also treats its network interface as a fault domain: an interface monitor (rtnetlink on
-// Linux) and failing sends put the core in 'fault'; a healthy interface brings it back with a
-// fresh socket joined on the interface's current index.
+// It also treats its NIC as a fault domain: an interface monitor (rtnetlink on Linux) and failing
+// sends put the core in 'fault'; a healthy NIC brings it back with a fresh socket joined on the
+// NIC's current index.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Election, sameInstance, type ElectionOptions } from '../core';
+import { sameInstance, type Election } from '../core';
 import type { ConflictReason, CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role, StateReason, TermReason } from '../core/types';
 import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, type NicStatus } from '../socket';
-import { createGoCodec, createV1Codec, parseAddress, type Codec } from '../wire';
+import { createGoCodec, createV1Codec, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
-import { emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
+import { addArrivalDrops, emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { DropWarnings } from './drop-warnings';
 import { codedError, withCode } from '../errors';
-import { cryptoRandom, randomNonce } from './identity';
+import { randomNonce } from './identity';
 import type { Logger } from './logger';
-import { checkElectionOptions, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions, type ParticipantTimers } from './options';
+import { createElection, resolveParticipantOptions, type ParticipantOptions, type ResolvedOptions, type ParticipantTimers } from './options';
 
 export interface LeaderInfo {
   readonly id: bigint;
@@ -47,12 +47,16 @@ export interface ParticipantEvents {
   error: [Error];
 }
 
-type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+/**
+ * The participant's lifecycle; while 'running', the core's role says the rest (candidate, leader,
+ * fault, …). 'start-failed' reads as 'stopped' but lets start() be called again.
+ */
+type Phase = 'new' | 'running' | 'stopping' | 'stopped' | 'start-failed';
 
 /** Sends failing for longer than this many heartbeats put the participant in fault. */
 const SEND_FAILING_HEARTBEATS = 1.5;
 
-/** Why the interface cannot carry the election, or undefined when it can. */
+/** Why the NIC cannot carry the election, or undefined when it can. */
 function nicProblem(status: NicStatus, family: 4 | 6): { reason: FaultReason; detail: string } | undefined {
   if (!status.present) return { reason: 'nic-gone', detail: 'the interface no longer exists' };
   if (!status.up) return { reason: 'nic-down', detail: `interface ${status.name} is down (not UP and RUNNING)` };
@@ -70,14 +74,13 @@ function nicProblem(status: NicStatus, family: 4 | 6): { reason: FaultReason; de
  */
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #options: ResolvedOptions;
-  /** The interface as bound now: its index changes when the NIC is re-created. */
+  /** The NIC as bound now (the user's spec is #options.nicSpec): its index changes when the NIC is re-created. */
   #nic: BoundInterface;
   #self: NodeIdentity;
   readonly #codec: Codec;
-  readonly #electionOptions: Omit<ElectionOptions, 'self'>;
   #election: Election;
   readonly #log: Logger;
-  /** Our own traffic counts; `elections` comes from the core when read. */
+  /** Our own traffic counts (with closed sockets' arrival drops); the open socket's and `elections` are added when read. */
   readonly #counters: Omit<ParticipantCounters, 'elections'>;
   #socket: MulticastSocket | undefined;
   #monitor: InterfaceMonitor | undefined;
@@ -85,16 +88,17 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   /** A due timer's step, run after the loop's I/O phase (see #armTimer). */
   #timerStep: NodeJS.Immediate | undefined;
   #phase: Phase = 'new';
-  #startFailed = false;
   #stopping: Promise<void> | undefined;
+  /** A send failed and none has worked since (the warning about it was logged). */
   #sendFailing = false;
   /** When the current run of failed sends began (performance.now()), if sends are failing. */
   #sendFailingSince: number | undefined;
   #lastSendError: unknown;
   /** The last ELECTION failed to send, and no send has worked since. */
   #electionFailed = false;
+  /** Why the core is in 'fault' (set exactly while it is). */
   #fault: { reason: FaultReason; detail: string } | undefined;
-  /** While in fault: retries recovery every heartbeat (probe send, interface re-read). */
+  /** While in fault: retries recovery every heartbeat (probe send, NIC re-read). */
   #faultTimer: NodeJS.Timeout | undefined;
   /** Warns (rate-limited) about peers that use another secret, key or cluster: created on first use. */
   #dropWarnings: DropWarnings | undefined;
@@ -111,9 +115,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (isLocalControlGroup(resolved.group)) {
       this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
     }
-    const nic = resolveInterface(resolved.interfaceSpec, resolved.group.family);
-    this.#nic = { name: nic.name, index: nic.index, address: nic.address, scopeId: nic.scopeId };
-    this.#self = { id: resolved.id, address: nic.address, nonce: resolved.wire === 'go' ? 0n : randomNonce() };
+    const { name, index, address, scopeId } = resolveInterface(resolved.nicSpec, resolved.group.family);
+    this.#nic = { name, index, address, scopeId };
+    this.#self = this.#identity(address);
     this.#codec = resolved.wire === 'go'
       ? createGoCodec()
       : createV1Codec({
@@ -121,33 +125,19 @@ export class Participant extends EventEmitter<ParticipantEvents> {
           ...(resolved.keys !== undefined && { keys: resolved.keys }),
           ...(resolved.sendKeyId !== undefined && { sendKeyId: resolved.sendKeyId }),
         });
-    const electionOptions: Omit<ElectionOptions, 'self'> = {
-      mode: resolved.wire,
-      random: cryptoRandom,
-      ...(resolved.heartbeatMs !== undefined && { heartbeatMs: resolved.heartbeatMs }),
-      ...(resolved.misses !== undefined && { misses: resolved.misses }),
-      ...(resolved.okWaitMs !== undefined && { okWaitMs: resolved.okWaitMs }),
-      ...(resolved.failoverOkWaitMs !== undefined && { failoverOkWaitMs: resolved.failoverOkWaitMs }),
-      ...(resolved.coordinatorWaitMs !== undefined && { coordinatorWaitMs: resolved.coordinatorWaitMs }),
-      ...(resolved.preempt !== undefined && { preempt: resolved.preempt }),
-      ...(resolved.metadata !== undefined && { metadata: resolved.metadata }),
-    };
-    this.#electionOptions = electionOptions;
-    this.#election = new Election(checkElectionOptions({ ...electionOptions, self: this.#self }));
+    this.#election = createElection(resolved, this.#self);
     this.#counters = { sent: 0, sendFailures: 0, received: 0, dropped: emptyDropCounts() };
   }
 
   /** Current role: 'idle' before start(), 'fault' while the interface is broken, 'stopped' after stop() or a failed start(). */
   get state(): Role {
-    return this.#phase === 'stopped' ? 'stopped' : this.#election.role;
+    return this.#phase === 'stopped' || this.#phase === 'start-failed' ? 'stopped' : this.#election.role;
   }
 
   /** The leader this node knows (itself when leading), or undefined. */
   get leader(): LeaderInfo | undefined {
     const leader = this.#election.leader;
-    if (!leader) return undefined;
-    const metadata = this.#election.leaderMetadata;
-    return { id: leader.id, address: leader.address, ...(metadata !== undefined && { metadata }) };
+    return leader && leaderInfo(leader, this.#election.leaderMetadata);
   }
 
   get term(): bigint {
@@ -174,7 +164,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   get counters(): ParticipantCounters {
-    return { ...this.#counters, dropped: { ...this.#counters.dropped }, elections: this.#election.counters.elections };
+    const dropped = { ...this.#counters.dropped };
+    if (this.#socket) addArrivalDrops(dropped, this.#socket.stats);
+    return { ...this.#counters, dropped, elections: this.#election.counters.elections };
   }
 
   /**
@@ -182,26 +174,21 @@ export class Participant extends EventEmitter<ParticipantEvents> {
    * start() (the socket could not be set up) it may be called again.
    */
   async start(): Promise<void> {
-    const retry = this.#phase === 'stopped' && this.#startFailed && !this.#stopping;
-    if (this.#phase !== 'new' && !retry) throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
+    if (this.#phase !== 'new' && this.#phase !== 'start-failed') throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
     const signal = this.#options.signal;
     if (signal?.aborted) {
       this.#phase = 'stopped';
       throw signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
     }
-    this.#phase = 'starting';
-    let monitor: InterfaceMonitor | undefined;
+    let monitor: InterfaceMonitor;
     try {
       this.#socket = this.#openSocket(this.#nic.index);
-      monitor = new InterfaceMonitor({ spec: this.#options.interfaceSpec, family: this.#options.group.family });
+      monitor = new InterfaceMonitor({ spec: this.#options.nicSpec, family: this.#options.group.family });
     } catch (error) {
-      this.#socket?.close();
-      this.#socket = undefined;
-      this.#phase = 'stopped';
-      this.#startFailed = true;
+      this.#closeSocket();
+      this.#phase = 'start-failed';
       throw withCode(error, 'ERR_MULTIBULLY_SOCKET');
     }
-    this.#startFailed = false;
     this.#monitor = monitor;
     monitor.on('change', (_previous, status) => this.#onInterfaceChange(status));
     monitor.on('error', (error) => this.#log.warn({ err: error }, 'interface monitor error; it falls back to polling'));
@@ -209,15 +196,50 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#phase = 'running';
     const { group, port } = this.#options.group;
     this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
-    this.#apply(this.#election.start(performance.now()));
-    // The interface may have broken between the constructor and now.
+    this.#step(() => this.#election.start(performance.now()));
+    // The NIC may have broken between the constructor and now.
     this.#onInterfaceChange(monitor.status());
   }
 
-  /** A socket bound to the port, joined and sending on the interface with this index. */
+  /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopNow();
+    return this.#stopping;
+  }
+
+  async #stopNow(): Promise<void> {
+    const wasRunning = this.#phase === 'running';
+    this.#phase = 'stopping';
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    clearTimeout(this.#timer);
+    clearImmediate(this.#timerStep);
+    this.#timer = this.#timerStep = undefined;
+    this.#stopFaultTimer();
+    this.#monitor?.close();
+    this.#monitor = undefined;
+    let events: readonly CoreEvent[] = [];
+    try {
+      if (wasRunning) {
+        const ready = this.#election.stop(performance.now());
+        events = ready.events;
+        this.#send(ready.messages);
+      }
+    } finally {
+      // Whatever happened while resigning, the socket is released (its fd is closed on return).
+      this.#closeSocket();
+      this.#phase = 'stopped';
+    }
+    this.#log.info({ id: this.#self.id }, 'participant stopped');
+    this.#report(events, true);
+  }
+
+  // ---- one step: socket or timer → core → socket, timer, listeners -------------------------
+
+  /** A socket bound to the port, joined and sending on the NIC with this index, taking group datagrams only. */
   #openSocket(index: number): MulticastSocket {
     const { group, port, family } = this.#options.group;
-    const socket = new MulticastSocket({ family });
+    // The socket enforces the arrival rule: sent to our group, on the NIC it was joined on.
+    const socket = new MulticastSocket({ family, groupsOnly: true });
     try {
       socket.bind(port);
       socket.join(group, index);
@@ -233,49 +255,17 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return socket;
   }
 
-  /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
-  stop(): Promise<void> {
-    if (this.#stopping) return this.#stopping;
-    this.#stopping = this.#stopNow();
-    return this.#stopping;
-  }
-
-  async #stopNow(): Promise<void> {
-    const wasRunning = this.#phase === 'running';
-    this.#phase = 'stopping';
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    clearImmediate(this.#timerStep);
-    this.#timerStep = undefined;
-    this.#stopFaultTimer();
-    this.#monitor?.close();
-    this.#monitor = undefined;
-    let ready: Ready = { messages: [], events: [] };
-    try {
-      if (wasRunning) ready = this.#election.stop(performance.now());
-      this.#send(ready.messages);
-    } finally {
-      // Whatever happened while resigning, the socket is released (its fd is closed on return).
-      this.#socket?.close();
-      this.#socket = undefined;
-      this.#phase = 'stopped';
-    }
-    this.#log.info({ id: this.#self.id }, 'participant stopped');
-    this.#emitAll(ready.events, true);
+  /** Closes the socket, keeping what its arrival rule dropped. */
+  #closeSocket(): void {
+    if (!this.#socket) return;
+    addArrivalDrops(this.#counters.dropped, this.#socket.stats);
+    this.#socket.close();
+    this.#socket = undefined;
   }
 
   #onDatagram(socket: MulticastSocket, datagram: Datagram): void {
     if (this.#phase !== 'running' || socket !== this.#socket) return;
     if (datagram.truncated) return this.#drop('truncated', 'datagram larger than the receive buffer');
-    // The socket only receives groups on the NIC it joined; this guards the separation anyway.
-    if (datagram.interfaceIndex !== this.#nic.index && datagram.interfaceIndex !== 0) {
-      return this.#drop('wrong-interface', `arrived on interface ${datagram.interfaceIndex}`);
-    }
-    // Election traffic is multicast: a datagram unicast to our port is not from the group.
-    if (!this.#sentToGroup(datagram.destination)) {
-      return this.#drop('not-group', `sent to ${datagram.destination}, not to the group`, datagram.address);
-    }
     const decoded = this.#codec.decode(datagram.data);
     if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
     const message: Message = decoded.message;
@@ -288,68 +278,39 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#step(() => this.#election.receive(message, performance.now()));
   }
 
-  /** Compares canonical texts; an empty destination means the platform did not report it. */
-  #sentToGroup(destination: string): boolean {
-    const group = this.#options.group.group;
-    if (destination === group || destination === '') return true;
-    const zone = destination.indexOf('%');
-    return parseAddress(zone < 0 ? destination : destination.slice(0, zone))?.text === group;
-  }
-
   #drop(reason: ParticipantDropReason, detail: string, from?: string): void {
     this.#counters.dropped[reason]++;
     this.#log.debug({ reason, detail, from }, 'dropped datagram');
     (this.#dropWarnings ??= new DropWarnings(this.#log)).note(reason, from, detail);
   }
 
-  #onTimer(): void {
-    this.#timerStep = undefined;
-    if (this.#phase !== 'running') return;
-    this.#step(() => this.#election.tick(performance.now()));
-  }
-
-  /** Runs one core step from a socket or timer callback: our own failure never escapes as a throw. */
+  /**
+   * Runs one core step: sends what the core wants sent, re-arms the one timer whatever happened,
+   * then tells listeners, once our state is settled. A failure to encode or send loses that packet
+   * only; a failing step is reported as an 'error' event, never thrown into a socket or timer callback.
+   */
   #step(run: () => Ready): void {
     let ready: Ready;
     try {
       ready = run();
-    } catch (error) {
-      this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
-      return;
-    }
-    this.#apply(ready);
-  }
-
-  /**
-   * Sends what the core wants sent, re-arms the one timer, then tells listeners. Nothing here
-   * can skip the timer or the events: a failure to encode or send loses that packet only.
-   */
-  #apply(ready: Ready): void {
-    try {
       this.#send(ready.messages);
+    } catch (error) {
+      return this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
     } finally {
       this.#armTimer();
     }
-    if (this.#baselessClaim(ready)) {
-      // Not one packet of the round that made us leader left this host (its ELECTION included):
-      // nobody heard the claim, so it is void. Fault at once instead of reporting office.
-      this.#enterFault('send-failing', `no packet could be sent since this round began (${describeError(this.#lastSendError)})`, ready);
-      return;
+    if (this.#electionFailed && this.#sendFailingSince !== undefined && !this.#fault && ready.events.some((event) => event.type === 'leader')) {
+      // A baseless claim: not one packet of the round that made us leader left this host (its
+      // ELECTION included), so nobody heard it. Fault at once instead of reporting office.
+      return this.#enterFault('send-failing', `no packet could be sent since this round began (${describeError(this.#lastSendError)})`, ready);
     }
-    // Listeners run last, once our state is settled.
-    this.#emitAll(ready.events);
+    this.#report(ready.events);
     const failingFor = this.#sendFailingSince === undefined ? 0 : performance.now() - this.#sendFailingSince;
     // Longer than one heartbeat, with room for the period to run late: a leader faults on its third
     // failed heartbeat in a row, never on two (as followers never fail over on two lost ones).
     if (this.#phase === 'running' && !this.#fault && failingFor > SEND_FAILING_HEARTBEATS * this.#election.options.heartbeatMs) {
       this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${describeError(this.#lastSendError)})`);
     }
-  }
-
-  /** The core just took office, and every send since its round's ELECTION failed. */
-  #baselessClaim(ready: Ready): boolean {
-    return this.#electionFailed && this.#sendFailingSince !== undefined &&
-      !this.#fault && ready.events.some((event) => event.type === 'leader');
   }
 
   #send(messages: readonly Message[]): void {
@@ -405,14 +366,76 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#electionFailed = false;
   }
 
-  // ---- the interface as a fault domain ------------------------------------------------------
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const deadline = this.#election.nextDeadline();
+    if (deadline === undefined || this.#phase !== 'running') return;
+    // Ref'd on purpose: a running participant keeps the process alive. The step itself runs in
+    // setImmediate, after the loop has read the sockets: a timer that fires late (a busy loop, many
+    // participants in one process) then acts on what has arrived meanwhile, e.g. a higher node's
+    // ELECTION during our skew, instead of on a stale view.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerStep ??= setImmediate(() => {
+        this.#timerStep = undefined;
+        if (this.#phase === 'running') this.#step(() => this.#election.tick(performance.now()));
+      });
+    }, Math.ceil(Math.max(0, deadline - performance.now())));
+  }
+
+  /**
+   * Tells listeners what the core reported, in the core's shapes. A listener that called stop()
+   * ends the batch: nothing but stop's own events is reported after it.
+   */
+  #report(events: readonly CoreEvent[], fromStop = false): void {
+    for (const event of events) {
+      if (!fromStop && this.#phase !== 'running') return;
+      const { type, ...payload } = event;
+      switch (event.type) {
+        case 'state':
+          this.#log.info(payload, 'state change');
+          break;
+        case 'term':
+          this.#log.debug(payload, 'term raised');
+          break;
+        case 'conflict':
+          this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
+          break;
+        case 'follower':
+          this.#deliver('follower', { leader: leaderInfo(event.leader, event.metadata), term: event.term });
+          continue;
+      }
+      this.#deliver(type, payload as never);
+      if (event.type === 'state' && event.to === 'fault' && this.#fault && this.#phase === 'running') this.#deliver('fault', { ...this.#fault });
+    }
+  }
+
+  /** Emits one event; a listener's exception is rethrown outside our call stack. */
+  #deliver<K extends keyof ParticipantEvents>(name: K, ...args: ParticipantEvents[K]): void {
+    try {
+      (this.emit as (name: K, ...args: ParticipantEvents[K]) => boolean)(name, ...args);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** Node convention: an 'error' without listeners becomes an uncaught exception; logged first so it is never lost. */
+  #fail(error: Error): void {
+    this.#log.error({ err: error }, 'participant error');
+    this.#deliver('error', error);
+  }
+
+  // ---- the NIC as a fault domain ------------------------------------------------------------
 
   #onInterfaceChange(status: NicStatus): void {
     if (this.#phase !== 'running') return;
     const problem = nicProblem(status, this.#options.group.family);
     if (problem) {
       if (!this.#fault) this.#enterFault(problem.reason, problem.detail);
-      else if (this.#fault.reason === 'send-failing') this.#fault = problem; // the interface explains it
+      else if (this.#fault.reason === 'send-failing') this.#fault = problem; // the NIC explains it
       return;
     }
     const moved = status.index !== this.#nic.index || status.address !== this.#self.address;
@@ -420,7 +443,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       // Replaced between two reads (deleted and re-created): our membership went with the old one.
       if (moved) {
         this.#enterFault('nic-gone', `interface ${this.#nic.name} (${this.#nic.index}) was replaced by ${status.name} (${status.index})`);
-        this.#rejoin(status);
+        // (A listener may have stopped us on the fault: then no new socket.)
+        if (this.#phase === 'running') this.#rejoin(status);
       }
       return;
     }
@@ -431,14 +455,16 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #enterFault(reason: FaultReason, detail: string, claim?: Ready): void {
     this.#fault = { reason, detail };
     this.#log.warn({ reason, interface: this.#nic.name }, `fault: ${detail}; not taking part until it recovers`);
-    const ready = this.#election.fault(performance.now(), reason);
-    this.#apply(claim ? withoutClaim(claim, ready) : ready);
     this.#stopFaultTimer();
     // Ref'd like the election timer: a faulted participant is still running.
     this.#faultTimer = setInterval(() => this.#retryRecovery(), this.#election.options.heartbeatMs);
+    this.#step(() => {
+      const ready = this.#election.fault(performance.now(), reason);
+      return claim ? withoutClaim(claim, ready) : ready;
+    });
   }
 
-  /** Every heartbeat while in fault: re-read the interface, or probe whether sending works again. */
+  /** Every heartbeat while in fault: re-read the NIC, or probe whether sending works again. */
   #retryRecovery(): void {
     if (this.#phase !== 'running' || !this.#fault) return this.#stopFaultTimer();
     if (this.#fault.reason !== 'send-failing') {
@@ -458,7 +484,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#leaveFault('send-recovered');
   }
 
-  /** A healthy interface again: a fresh socket joined on its current index, then a round. */
+  /** A healthy NIC again: a fresh socket joined on its current index, then a round. */
   #rejoin(status: NicStatus): void {
     let socket: MulticastSocket;
     try {
@@ -467,30 +493,27 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#log.warn({ err: error, interface: status.name }, 'cannot rejoin the group yet; retrying every heartbeat');
       return;
     }
-    this.#socket?.close();
+    this.#closeSocket();
     this.#socket = socket;
-    this.#nic = { name: status.name, index: status.index, address: status.address!, scopeId: status.scopeId };
-    if (status.address !== this.#self.address) {
+    const address = status.address!;
+    this.#nic = { name: status.name, index: status.index, address, scopeId: status.scopeId };
+    const renumbered = address !== this.#self.address;
+    if (renumbered) {
       // Followers must learn the address we have now: a new identity, and a core that knows it.
-      this.#log.warn({ from: this.#self.address, to: status.address }, 'the interface address changed; rejoining with the new one');
-      this.#self = { id: this.#self.id, address: status.address!, nonce: this.#options.wire === 'go' ? 0n : randomNonce() };
-      this.#election = new Election(checkElectionOptions({ ...this.#electionOptions, self: this.#self }));
-      this.#sendFailingSince = undefined;
-      this.#fault = undefined;
-      this.#stopFaultTimer();
-      this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
-      this.#apply(asRecovery(this.#election.start(performance.now()), 'nic-recovered'));
-      return;
+      this.#log.warn({ from: this.#self.address, to: address }, 'the interface address changed; rejoining with the new one');
+      this.#self = this.#identity(address);
+      this.#election = createElection(this.#options, this.#self);
     }
     this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
-    this.#leaveFault('nic-recovered');
+    this.#leaveFault('nic-recovered', renumbered);
   }
 
-  #leaveFault(reason: 'nic-recovered' | 'send-recovered'): void {
+  /** `fresh`: the core is new (a new identity) and starts, reported as the way out of 'fault'. */
+  #leaveFault(reason: 'nic-recovered' | 'send-recovered', fresh = false): void {
     this.#fault = undefined;
     this.#stopFaultTimer();
     this.#sendFailingSince = undefined;
-    this.#apply(this.#election.recover(performance.now(), reason));
+    this.#step(() => fresh ? asRecovery(this.#election.start(performance.now()), reason) : this.#election.recover(performance.now(), reason));
   }
 
   #stopFaultTimer(): void {
@@ -498,80 +521,18 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#faultTimer = undefined;
   }
 
-  #armTimer(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const deadline = this.#election.nextDeadline();
-    if (deadline === undefined || this.#phase !== 'running') return;
-    const delay = Math.max(0, deadline - performance.now());
-    // Ref'd on purpose: a running participant keeps the process alive. The step itself runs in
-    // setImmediate, after the loop has read the sockets: a timer that fires late (a busy loop, many
-    // participants in one process) then acts on what has arrived meanwhile, e.g. a higher node's
-    // ELECTION during our skew, instead of on a stale view.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerStep ??= setImmediate(() => this.#onTimer());
-    }, Math.ceil(delay));
-  }
-
-  #emitAll(events: readonly CoreEvent[], fromStop = false): void {
-    for (const event of events) {
-      // A listener that called stop() ends the batch: nothing is reported after 'stopped'.
-      if (!fromStop && this.#phase !== 'running') return;
-      this.#emitOne(event);
-    }
-  }
-
-  /** Emits one event; a listener's exception is rethrown outside our call stack. */
-  #deliver<K extends keyof ParticipantEvents>(name: K, ...args: ParticipantEvents[K]): void {
-    try {
-      (this.emit as (name: K, ...args: ParticipantEvents[K]) => boolean)(name, ...args);
-    } catch (error) {
-      process.nextTick(() => {
-        throw error;
-      });
-    }
-  }
-
-  #emitOne(event: CoreEvent): void {
-    switch (event.type) {
-      case 'state':
-        this.#log.info({ from: event.from, to: event.to, reason: event.reason, term: event.term }, 'state change');
-        this.#deliver('state', { from: event.from, to: event.to, reason: event.reason, term: event.term });
-        if (event.to === 'fault' && this.#fault && this.#phase === 'running') this.#deliver('fault', { ...this.#fault });
-        break;
-      case 'leader':
-        this.#deliver('leader', { term: event.term });
-        break;
-      case 'term':
-        this.#log.debug({ term: event.term, reason: event.reason }, 'term raised');
-        this.#deliver('term', { term: event.term, reason: event.reason });
-        break;
-      case 'follower': {
-        const leader: LeaderInfo = {
-          id: event.leader.id,
-          address: event.leader.address,
-          ...(event.metadata !== undefined && { metadata: event.metadata }),
-        };
-        this.#deliver('follower', { leader, term: event.term });
-        break;
-      }
-      case 'conflict':
-        this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
-        this.#deliver('conflict', { other: event.other, reason: event.reason });
-        break;
-    }
-  }
-
-  /** Node convention: an 'error' without listeners becomes an uncaught exception; logged first so it is never lost. */
-  #fail(error: Error): void {
-    this.#log.error({ err: error }, 'participant error');
-    this.#deliver('error', error);
+  /** A per-start identity on this address (the Go wire has no nonce). */
+  #identity(address: string): NodeIdentity {
+    return { id: this.#options.id, address, nonce: this.#options.wire === 'go' ? 0n : randomNonce() };
   }
 }
 
+function leaderInfo(leader: NodeIdentity, metadata: Uint8Array | undefined): LeaderInfo {
+  return { id: leader.id, address: leader.address, ...(metadata !== undefined && { metadata }) };
+}
+
 /** A fresh core's start, reported as the way out of 'fault' (the participant's role was 'fault'). */
-function asRecovery(ready: Ready, reason: 'nic-recovered'): Ready {
+function asRecovery(ready: Ready, reason: 'nic-recovered' | 'send-recovered'): Ready {
   const events = ready.events.map((event) =>
     event.type === 'state' && event.from === 'idle' ? { ...event, from: 'fault' as const, reason } : event);
   return { messages: ready.messages, events };

@@ -1,7 +1,6 @@
 // Seed-compatible API: the shape of the Go library's NewParticipant / StartElection /
 // RunLoop(stop), for code ported from Go. New code should use Participant directly.
 import { Participant } from './participant';
-import { checkId } from './options';
 import { typeError } from '../errors';
 
 /** State passed to the callback when this node follows another (Go: multibully.Follower). */
@@ -28,13 +27,13 @@ export interface SeedParticipant {
  */
 export function newParticipant(
   address: string,
-  iface: string | number,
+  nicSpec: string | number,
   pid: number | bigint,
   callback: SeedCallback,
   options: { wire?: 'v1' | 'go' } = {},
 ): SeedParticipant {
   if (typeof callback !== 'function') throw typeError('ERR_INVALID_ARG_TYPE', 'callback must be a function (state, leaderIp) => void');
-  const participant = new Participant({ address, interface: iface, id: checkId(pid), ...(options.wire && { wire: options.wire }) });
+  const participant = new Participant({ address, interface: nicSpec, id: pid, ...(options.wire && { wire: options.wire }) });
   participant.on('leader', () => callback(Leader, participant.self.address));
   participant.on('follower', ({ leader }) => callback(Follower, leader.address));
   let started: Promise<void> | undefined;

@@ -37,6 +37,8 @@ export interface MulticastSocketOptions {
   readonly family: Family;
   /** Receive buffer per datagram, 1..65536 bytes; longer datagrams arrive truncated. Default 65536. */
   readonly maxDatagramSize?: number;
+  /** Deliver group datagrams only: drop datagrams unicast to the port (stats.notGroup). Default false. */
+  readonly groupsOnly?: boolean;
 }
 
 export interface MulticastSocketStats {
@@ -53,6 +55,8 @@ export interface MulticastSocketStats {
    * group on. Linux does this filtering for IPv4 (IP_MULTICAST_ALL off) but not for IPv6.
    */
   otherInterface: number;
+  /** With `groupsOnly`: datagrams dropped because they were unicast to the port, not sent to a group. */
+  notGroup: number;
 }
 
 export interface MulticastSocketEvents {
@@ -96,11 +100,13 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     sendErrors: 0,
     receiveErrors: 0,
     otherInterface: 0,
+    notGroup: 0,
   };
+  readonly #groupsOnly: boolean;
   /** `${group}%${interfaceIndex}` for every join, to filter what the kernel lets through. */
   readonly #memberships = new Set<string>();
-  /** Interface index → destination text → passes the membership filter; cleared on join/leave. */
-  readonly #groupFilter = new Map<number, Map<string, boolean>>();
+  /** Interface index → destination text → the arrival rule's verdict (undefined: accepted); cleared on join/leave. */
+  readonly #arrivals = new Map<number, Map<string, 'otherInterface' | 'notGroup' | undefined>>();
   #backlog: Backlog | undefined;
 
   constructor(options: MulticastSocketOptions) {
@@ -116,7 +122,9 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
         `maxDatagramSize must be an integer 1..65536, got ${describeValue(options.maxDatagramSize)}`,
       );
     }
+    assertBoolean(options.groupsOnly ?? false, 'groupsOnly');
     this.family = options.family;
+    this.#groupsOnly = options.groupsOnly === true;
     const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize) as NativeUdpSocket;
     native.onbatch = (count, payload, meta, addresses) => {
       if (this.#backlog !== undefined) this.#flushBacklog(native);
@@ -149,7 +157,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const resolved = resolveInterface(iface, this.family);
     native.join(address, resolved.index);
     this.#memberships.add(`${address}%${resolved.index}`);
-    this.#groupFilter.clear();
+    this.#arrivals.clear();
     return resolved;
   }
 
@@ -159,7 +167,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const index = resolveInterface(iface, this.family).index;
     native.leave(address, index);
     this.#memberships.delete(`${address}%${index}`);
-    this.#groupFilter.clear();
+    this.#arrivals.clear();
   }
 
   /** Sends multicast out of exactly this interface, whatever the routing table says. */
@@ -272,8 +280,9 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
       const base = batch.next++ * META_FIELDS;
       const destination = addresses[meta[base + M_DESTINATION]!]!;
       const interfaceIndex = meta[base + M_IFINDEX]!;
-      if (!this.#accepts(destination, interfaceIndex)) {
-        this.#stats.otherInterface++;
+      const refusal = this.#refusal(destination, interfaceIndex);
+      if (refusal !== undefined) {
+        this.#stats[refusal]++;
         continue;
       }
       const offset = meta[base + M_OFFSET]!;
@@ -316,20 +325,25 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     this.#deliver(native, backlog);
   }
 
-  /** Group datagrams only from an interface this socket joined the group on (see stats.otherInterface). */
-  #accepts(destination: string, interfaceIndex: number): boolean {
-    let byDestination = this.#groupFilter.get(interfaceIndex);
-    let pass = byDestination?.get(destination);
-    if (pass !== undefined) return pass;
-    pass = !isGroupAddress(destination) || this.#memberships.has(`${destination}%${interfaceIndex}`);
+  /**
+   * The arrival rule, in one place: a group datagram is accepted only from an interface this
+   * socket joined that group on (else stats.otherInterface); with `groupsOnly`, a datagram unicast
+   * to the port is dropped too (stats.notGroup). An unreported destination ('') passes.
+   */
+  #refusal(destination: string, interfaceIndex: number): 'otherInterface' | 'notGroup' | undefined {
+    let byDestination = this.#arrivals.get(interfaceIndex);
+    if (byDestination?.has(destination)) return byDestination.get(destination);
+    const refusal = isGroupAddress(destination)
+      ? (this.#memberships.has(`${destination}%${interfaceIndex}`) ? undefined : 'otherInterface')
+      : (this.#groupsOnly && destination !== '' ? 'notGroup' : undefined);
     // Bounded: unicast sources could otherwise grow it without end.
     if (byDestination === undefined || byDestination.size >= 64) {
-      if (this.#groupFilter.size >= 16) this.#groupFilter.clear();
+      if (this.#arrivals.size >= 16) this.#arrivals.clear();
       byDestination = new Map();
-      this.#groupFilter.set(interfaceIndex, byDestination);
+      this.#arrivals.set(interfaceIndex, byDestination);
     }
-    byDestination.set(destination, pass);
-    return pass;
+    byDestination.set(destination, refusal);
+    return refusal;
   }
 
   #open(): NativeUdpSocket {

@@ -2,13 +2,13 @@
 // emits 'change' (previous, current) whenever its status differs. On Linux the native side
 // listens to rtnetlink link/address notifications; elsewhere the interface table is polled.
 import { EventEmitter } from 'node:events';
-import * as net from 'node:net';
 import { nativeBinding, type NativeInterfaceMonitor } from './binding';
 import { codedError as baseCodedError, describeValue } from '../errors';
 import { rangeError, typeError } from './errors';
-import type { InterfaceAddress, NetworkInterfaceInfo } from './interface-types';
-import { listInterfaces } from './interfaces';
-import { assertFamily, canonicalAddress, type Family } from './validate';
+import type { NetworkInterfaceInfo } from './interface-types';
+import { chooseAddress, listInterfaces, lookupInterface } from './interfaces';
+import { assertFamily, type Family } from './validate';
+import { canonicalAddress } from '../core/address';
 
 /** What a participant needs to know about its interface, as of one read of the table. */
 export interface NicStatus {
@@ -191,10 +191,10 @@ export function nicStatus(spec: string | number, family: Family, interfaces: rea
   if (!Array.isArray(interfaces)) {
     throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `interfaces must be an array, got ${describeValue(interfaces)}`);
   }
-  const nic = findNic(spec, interfaces);
+  const nic = lookupInterface(spec, interfaces);
   if (!nic) return ABSENT;
   const candidates = nic.addresses.filter((a) => a.family === family);
-  const chosen = candidates.length === 0 ? undefined : (addressMatchingSpec(spec, candidates) ?? preferredAddress(candidates, family));
+  const chosen = candidates.length === 0 ? undefined : chooseAddress(spec, candidates, family);
   return Object.freeze({
     present: true,
     name: nic.name,
@@ -234,39 +234,6 @@ function openNative(required: boolean): NativeInterfaceMonitor | undefined {
     if (required) throw error;
     return undefined;
   }
-}
-
-function findNic(spec: string | number, interfaces: readonly NetworkInterfaceInfo[]): NetworkInterfaceInfo | undefined {
-  if (typeof spec === 'number') return interfaces.find((i) => i.index === spec);
-  const byName = interfaces.find((i) => i.name === spec);
-  if (byName) return byName;
-  if (/^[0-9]+$/.test(spec)) {
-    const byIndex = interfaces.find((i) => i.index === Number(spec));
-    if (byIndex) return byIndex;
-  }
-  const host = hostPart(spec);
-  if (net.isIP(host) === 0) return undefined;
-  const wanted = canonicalAddress(host);
-  return interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
-}
-
-function hostPart(spec: string): string {
-  const percent = spec.indexOf('%');
-  return percent >= 0 ? spec.slice(0, percent) : spec;
-}
-
-function addressMatchingSpec(spec: string | number, candidates: readonly InterfaceAddress[]): InterfaceAddress | undefined {
-  if (typeof spec !== 'string') return undefined;
-  const host = hostPart(spec);
-  if (net.isIP(host) === 0) return undefined;
-  const wanted = canonicalAddress(host);
-  return candidates.find((a) => canonicalAddress(a.address) === wanted);
-}
-
-function preferredAddress(candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {
-  const isLinkLocal = (a: InterfaceAddress): boolean =>
-    family === 4 ? a.address.startsWith('169.254.') : /^fe[89ab]/i.test(canonicalAddress(a.address));
-  return candidates.find((a) => !isLinkLocal(a)) ?? candidates[0]!;
 }
 
 function sameStatus(a: NicStatus, b: NicStatus): boolean {

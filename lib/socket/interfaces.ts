@@ -22,12 +22,9 @@ export function findInterface(spec: string | number, interfaces = listInterfaces
     if (!Number.isInteger(spec) || spec < 1) {
       throw rangeError('ERR_MULTIBULLY_UNKNOWN_INTERFACE', `interface index must be a positive integer, got ${spec}`);
     }
-    found = interfaces.find((i) => i.index === spec);
+    found = lookupInterface(spec, interfaces);
   } else if (typeof spec === 'string' && spec !== '') {
-    found = interfaces.find((i) => i.name === spec);
-    if (!found && /^[0-9]+$/.test(spec)) found = interfaces.find((i) => i.index === Number(spec));
-    const wanted = found ? undefined : specAddress(spec);
-    if (wanted !== undefined) found = interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
+    found = lookupInterface(spec, interfaces);
   } else {
     throw typeError(
       'ERR_MULTIBULLY_INVALID_ARGUMENT',
@@ -59,7 +56,7 @@ export function resolveInterface(spec: string | number, family: Family): Resolve
       `interface ${found.name} (${found.index}) has no IPv${family} address`,
     );
   }
-  const chosen = addressMatchingSpec(spec, candidates) ?? preferredAddress(candidates, family);
+  const chosen = chooseAddress(spec, candidates, family);
   return {
     name: found.name,
     index: found.index,
@@ -75,13 +72,27 @@ function specAddress(spec: string | number): string | undefined {
   return typeof spec === 'string' ? parseAddress(spec.split('%', 1)[0]!, 'keep')?.text : undefined;
 }
 
-function addressMatchingSpec(spec: string | number, candidates: readonly InterfaceAddress[]): InterfaceAddress | undefined {
-  const wanted = specAddress(spec);
-  return wanted === undefined ? undefined : candidates.find((a) => canonicalAddress(a.address) === wanted);
+/**
+ * The interface a (valid) spec names, or undefined: by name, then by decimal index, then as the
+ * interface carrying that address. Shared by findInterface and the interface monitor.
+ */
+export function lookupInterface(spec: string | number, interfaces: readonly NetworkInterfaceInfo[]): NetworkInterfaceInfo | undefined {
+  if (typeof spec === 'number') return interfaces.find((i) => i.index === spec);
+  const found = interfaces.find((i) => i.name === spec) ??
+    (/^[0-9]+$/.test(spec) ? interfaces.find((i) => i.index === Number(spec)) : undefined);
+  const wanted = found ? undefined : specAddress(spec);
+  return wanted === undefined ? found : interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a.address) === wanted));
 }
 
-function preferredAddress(candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {
+/**
+ * The address of `family` this node advertises among an interface's `candidates` (non-empty):
+ * the spec itself when it is one of them, else IPv4 prefers a routable address over
+ * 169.254/16 and IPv6 a global or ULA address over link-local.
+ */
+export function chooseAddress(spec: string | number, candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {
+  const wanted = specAddress(spec);
+  const matching = wanted === undefined ? undefined : candidates.find((a) => canonicalAddress(a.address) === wanted);
   const isLinkLocal = (a: InterfaceAddress): boolean =>
     family === 4 ? a.address.startsWith('169.254.') : /^fe[89ab]/i.test(canonicalAddress(a.address));
-  return candidates.find((a) => !isLinkLocal(a)) ?? candidates[0]!;
+  return matching ?? candidates.find((a) => !isLinkLocal(a)) ?? candidates[0]!;
 }

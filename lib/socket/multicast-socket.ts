@@ -12,7 +12,7 @@ import {
   assertPort,
   assertTTL,
   needsScope,
-  parseAddress,
+  parseSocketAddress,
   parseGroup,
   type Family,
 } from './validate';
@@ -144,7 +144,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   bind(port: number, address?: string): void {
     const native = this.#open();
     assertPort(port, 0, 'port');
-    const local = address === undefined ? (this.family === 4 ? '0.0.0.0' : '::') : parseAddress(address, this.family, 'bind address').address;
+    const local = address === undefined ? (this.family === 4 ? '0.0.0.0' : '::') : parseSocketAddress(address, this.family, 'bind address').address;
     if (this.#bound) throw codedError('ERR_MULTIBULLY_ALREADY_BOUND', 'socket is already bound');
     native.bind(port, local);
     this.#bound = true;
@@ -218,7 +218,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   send(data: Uint8Array, address: string, port: number): boolean {
     const native = this.#open();
     assertPayload(data, this.family);
-    const destination = parseAddress(address, this.family, 'destination');
+    const destination = parseSocketAddress(address, this.family, 'destination');
     assertPort(port, 1, 'destination port');
     let scopeId = 0;
     if (destination.zone !== undefined) scopeId = findInterface(destination.zone).index;

@@ -38,10 +38,6 @@ export function parseSocketAddress(value: unknown, family: Family, what: string)
   return zone === undefined ? { address: parsed.text } : { address: parsed.text, zone };
 }
 
-/** Old names, kept while multicast-socket.ts and interface-monitor.ts still import them from here. */
-export { parseSocketAddress as parseAddress };
-export { canonicalAddress, isMulticast } from '../core/address';
-
 /** Link-scoped IPv6 destinations (ff01::/16, ff02::/16, fe80::/10) need an interface scope. */
 export function needsScope(address: string): boolean {
   const parsed = parseHostAddress(address);

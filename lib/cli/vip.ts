@@ -2,7 +2,7 @@
 // and removes it with rtnetlink and announces it (gratuitous ARP for IPv4, an unsolicited
 // neighbour advertisement for IPv6); nothing here shells out to `ip` or `arping`.
 import { readFileSync } from 'node:fs';
-import { parseAddress } from '../core/address';
+import { isMulticastAddress, parseAddress } from '../core/address';
 import { codedError } from '../errors';
 import type { Logger } from '../participant/logger';
 import { nativeBinding } from '../socket/binding';
@@ -42,8 +42,8 @@ export function parseVip(text: string): VipSpec {
   const prefixLength = Number(prefixText);
   const b = parsed.bytes;
   if (b.every((byte) => byte === 0)) throw invalid(text, 'the unspecified address cannot be a floating address');
+  if (isMulticastAddress(parsed)) throw invalid(text, 'a multicast address cannot be a floating address');
   if (parsed.family === 4) {
-    if (b[0]! >= 224 && b[0]! <= 239) throw invalid(text, 'a multicast address cannot be a floating address');
     if (b[0] === 127) throw invalid(text, 'a loopback address cannot be a floating address');
     if (b[0] === 0 || b[0]! >= 240) throw invalid(text, 'a reserved or broadcast address cannot be a floating address');
     if (prefixLength <= 30) {
@@ -53,7 +53,6 @@ export function parseVip(text: string): VipSpec {
       if (host === 2 ** (32 - prefixLength) - 1) throw invalid(text, `${parsed.text} is the broadcast address of /${prefixLength}`);
     }
   } else {
-    if (b[0] === 0xff) throw invalid(text, 'a multicast address cannot be a floating address');
     if (b.slice(0, 15).every((byte) => byte === 0) && b[15] === 1) throw invalid(text, 'the loopback address cannot be a floating address');
   }
   return Object.freeze({ address: parsed.text, prefixLength, family: parsed.family });

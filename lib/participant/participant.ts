@@ -89,13 +89,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #timerStep: NodeJS.Immediate | undefined;
   #phase: Phase = 'new';
   #stopping: Promise<void> | undefined;
-  /** A send failed and none has worked since (the warning about it was logged). */
-  #sendFailing = false;
-  /** When the current run of failed sends began (performance.now()), if sends are failing. */
-  #sendFailingSince: number | undefined;
-  #lastSendError: unknown;
-  /** The last ELECTION failed to send, and no send has worked since. */
-  #electionFailed = false;
+  /**
+   * Sends have failed since `since` (performance.now()) and none has worked since (its warning was
+   * logged once); `electionFailed`: an ELECTION was among them.
+   */
+  #sendOutage: { readonly since: number; error: unknown; electionFailed: boolean } | undefined;
   /** Why the core is in 'fault' (set exactly while it is). */
   #fault: { reason: FaultReason; detail: string } | undefined;
   /** While in fault: retries recovery every heartbeat (probe send, NIC re-read). */
@@ -299,17 +297,18 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     } finally {
       this.#armTimer();
     }
-    if (this.#electionFailed && this.#sendFailingSince !== undefined && !this.#fault && ready.events.some((event) => event.type === 'leader')) {
+    const outage = this.#sendOutage;
+    if (outage?.electionFailed && !this.#fault && ready.events.some((event) => event.type === 'leader')) {
       // A baseless claim: not one packet of the round that made us leader left this host (its
       // ELECTION included), so nobody heard it. Fault at once instead of reporting office.
-      return this.#enterFault('send-failing', `no packet could be sent since this round began (${describeError(this.#lastSendError)})`, ready);
+      return this.#enterFault('send-failing', `no packet could be sent since this round began (${describeError(outage.error)})`, ready);
     }
     this.#report(ready.events);
-    const failingFor = this.#sendFailingSince === undefined ? 0 : performance.now() - this.#sendFailingSince;
+    const failingFor = outage === undefined ? 0 : performance.now() - outage.since;
     // Longer than one heartbeat, with room for the period to run late: a leader faults on its third
     // failed heartbeat in a row, never on two (as followers never fail over on two lost ones).
     if (this.#phase === 'running' && !this.#fault && failingFor > SEND_FAILING_HEARTBEATS * this.#election.options.heartbeatMs) {
-      this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${describeError(this.#lastSendError)})`);
+      this.#enterFault('send-failing', `sends to the group have failed for ${Math.round(failingFor)} ms (${describeError(outage?.error)})`);
     }
   }
 
@@ -331,7 +330,6 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       try {
         delivered = socket.send(packet, group, port);
       } catch (error) {
-        if (message.type === 'election') this.#electionFailed = true;
         // A down link or a missing route loses this packet; the election copes with loss, and
         // failures that last over a heartbeat put the participant in fault.
         this.#noteSendFailure(error, message.type);
@@ -350,20 +348,20 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   #noteSendFailure(error: unknown, what: string): void {
     this.#counters.sendFailures++;
-    this.#lastSendError = error;
-    this.#sendFailingSince ??= performance.now();
     // Warn once per outage, not on every heartbeat.
-    if (this.#sendFailing) this.#log.debug({ err: error, type: what }, 'send failed');
-    else this.#log.warn({ err: error, type: what }, 'send failed; further failures are logged at debug until a send succeeds');
-    this.#sendFailing = true;
+    if (this.#sendOutage) {
+      this.#log.debug({ err: error, type: what }, 'send failed');
+      this.#sendOutage.error = error;
+    } else {
+      this.#log.warn({ err: error, type: what }, 'send failed; further failures are logged at debug until a send succeeds');
+      this.#sendOutage = { since: performance.now(), error, electionFailed: false };
+    }
+    if (what === 'election') this.#sendOutage.electionFailed = true;
   }
 
   #noteSendSuccess(what: string): void {
-    if (this.#sendFailing) this.#log.info({ type: what }, 'sending works again');
-    this.#sendFailing = false;
-    this.#sendFailingSince = undefined;
-    this.#lastSendError = undefined;
-    this.#electionFailed = false;
+    if (this.#sendOutage) this.#log.info({ type: what }, 'sending works again');
+    this.#sendOutage = undefined;
   }
 
   #armTimer(): void {
@@ -477,7 +475,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     try {
       if (!socket.send(Buffer.alloc(0), this.#options.group.group, this.#options.group.port)) return;
     } catch (error) {
-      this.#lastSendError = error;
+      if (this.#sendOutage) this.#sendOutage.error = error;
       return;
     }
     this.#noteSendSuccess('probe');
@@ -512,7 +510,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #leaveFault(reason: 'nic-recovered' | 'send-recovered', fresh = false): void {
     this.#fault = undefined;
     this.#stopFaultTimer();
-    this.#sendFailingSince = undefined;
+    // A fresh start on a recovered NIC: an earlier run of failed sends says nothing any more.
+    this.#sendOutage = undefined;
     this.#step(() => fresh ? asRecovery(this.#election.start(performance.now()), reason) : this.#election.recover(performance.now(), reason));
   }
 

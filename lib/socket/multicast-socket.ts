@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { nativeBinding, type NativeUdpSocket } from './binding';
 import { describeValue } from '../errors';
+import { isMulticast } from '../core/address';
 import { codedError, rangeError, typeError } from './errors';
 import { findInterface, resolveInterface } from './interfaces';
 import type { ResolvedInterface } from './interface-types';
@@ -333,7 +334,8 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   #refusal(destination: string, interfaceIndex: number): 'otherInterface' | 'notGroup' | undefined {
     let byDestination = this.#arrivals.get(interfaceIndex);
     if (byDestination?.has(destination)) return byDestination.get(destination);
-    const refusal = isGroupAddress(destination)
+    // The verdict is cached per destination, so the shared multicast rule runs once per address.
+    const refusal = isMulticast(destination)
       ? (this.#memberships.has(`${destination}%${interfaceIndex}`) ? undefined : 'otherInterface')
       : (this.#groupsOnly && destination !== '' ? 'notGroup' : undefined);
     // Bounded: unicast sources could otherwise grow it without end.
@@ -350,13 +352,4 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     if (this.#native === undefined) throw codedError('ERR_MULTIBULLY_SOCKET_CLOSED', 'socket is closed');
     return this.#native;
   }
-}
-
-/** Cheap per-datagram check on the kernel's canonical text form of the destination. */
-function isGroupAddress(destination: string): boolean {
-  if (destination.startsWith('ff')) return true;
-  const dot = destination.indexOf('.');
-  if (dot < 0) return false;
-  const first = Number(destination.slice(0, dot));
-  return first >= 224 && first <= 239;
 }

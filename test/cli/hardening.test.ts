@@ -186,10 +186,12 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       expect(sent).toMatchObject({ sent: 1, sendErrors: 0 });
       // Let the forgery take whatever effect it has, then take the leader away.
       await sleep(1_000);
+      const killedAt = Date.now();
       nodes[2]!.kill('SIGKILL');
       await nodes[2]!.exited;
       // The highest survivor (20; the fake 1 is lower and silent) leads and 10 follows it.
-      await waitForAgreement(nodes.slice(0, 2), '20', 5_000);
+      const agreedAt = await waitForAgreement(nodes.slice(0, 2), '20', 5_000);
+      console.log(`figure a: new leader 20 agreed ${Math.round(agreedAt - killedAt)} ms after the SIGKILL (limit 5000 ms)`);
       expect(nodes[1]!.lastTransition()!.event).toBe('leader');
       await sleep(500);
       const errors = stderr.flatMap((lines, i) => lines.filter(isErrorLine).map((l) => `${nodes[i]!.name}: ${l}`));
@@ -215,6 +217,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       expect(forged.header).toMatchObject({ type: 3, id: '30', seq: (UINT64_MAX - 15n).toString() });
       expect(forged.sendErrors).toBe(0);
       await sleep(2_000);
+      console.log(`figure b: 2 s after the forged copy: leaders [${leaders(nodes).map((n) => n.name).join(', ')}], nodes follow [${nodes.map((n) => n.leaderId).join(', ')}]`);
       expect(leaders(nodes).map((n) => n.name), describeNodes(nodes)).toEqual([nodes[2]!.name]);
       expect(nodes.map((n) => n.leaderId), describeNodes(nodes)).toEqual(['30', '30', '30']);
       expect(settledOn(nodes, nodes[2]!, '30')).toBe(true);
@@ -251,6 +254,8 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       // Back on the real 30 (not on a flipped copy of its identity), alone in office.
       const recovered = await holdsBy(() => settledOn(nodes, nodes[2]!, '30'), floodEnd + 3_000);
       expect(recovered, `3 s after the flood: ${describeNodes(nodes)}`).toBe(true);
+      const lastChange = Math.max(...nodes.map((n) => n.lastTransition()!.time));
+      console.log(`figure c (unauthenticated): ${flood.sent} datagrams ${JSON.stringify(flood.kinds)}; all on the real 30, last transition ${Math.round(lastChange - floodEnd)} ms relative to the flood's end (limit +3000 ms)`);
       // Still so a moment later: a real recovery, not a passing state.
       await sleep(1_000);
       expect(settledOn(nodes, nodes[2]!, '30'), `4 s after the flood: ${describeNodes(nodes)}`).toBe(true);
@@ -287,6 +292,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       const moved = nodes.flatMap((n, i) =>
         n.events.slice(agreedAt[i]).filter((e) => (e.event === 'leader' || e.event === 'follower') && e.leader?.id !== '30').map((e) => `${n.name}: ${JSON.stringify(e)}`),
       );
+      console.log(`figure c (secret): ${flood.sent} datagrams; leader/follower lines naming anyone but 30 after agreement: ${moved.length}`);
       expect(moved).toEqual([]);
       expect(settledOn(nodes, nodes[2]!, '30'), describeNodes(nodes)).toBe(true);
     } finally {
@@ -311,6 +317,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       const settled = (): boolean =>
         leaders(twins).length === 1 && leaders([other]).length === 0 && nodes.every((n) => n.leaderId === '5');
       while (!settled() && Date.now() < deadline) await sleep(10);
+      console.log(`figure d: one leader (${leaders(nodes).map((n) => n.name).join(', ')}) ${Math.round(Date.now() - startedAt)} ms after both twins started (limit 3000 ms)`);
       expect(leaders(nodes).map((n) => n.name), `3 s after start: ${describeNodes(nodes)}`).toHaveLength(1);
       expect(settled(), `3 s after start: ${describeNodes(nodes)}`).toBe(true);
       const leaderTwin = leaders(twins)[0]!;
@@ -330,6 +337,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       const reportDeadline = Date.now() + 3_000;
       while (!reported() && Date.now() < reportDeadline) await sleep(20);
       expect(reported(), `twins' stderr: ${twins.map((t) => t.stderr.trim()).join(' | ')}`).toBe(true);
+      console.log(`figure d: conflict lines ${twins.map((t) => `${t.name} ${t.events.filter((e) => e.event === 'conflict').length}`).join(', ')}`);
       const conflictLine = twins.flatMap((t) => t.events).find((e) => e.event === 'conflict') as (CliEvent & { other?: { id: string; address: string } }) | undefined;
       if (conflictLine) expect(conflictLine.other).toMatchObject({ id: '5', address: twinHost.eth0.ipv4 });
     } finally {
@@ -390,6 +398,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       // The fault really ran: ~40 heartbeats sent, 2 of each 10 dropped.
       expect(dropped).toBeGreaterThanOrEqual(4);
       const stray = nodes.flatMap((n, i) => strayTransitions(n, marks[i]!, '3').map((e) => `${n.name}: ${JSON.stringify(e)}`));
+      console.log(`figure e (2 of 10 dropped): ${dropped} heartbeats dropped in 4 s, transitions away from 3: ${stray.length}`);
       expect(stray).toEqual([]);
       expect(nodes.map((n) => n.leaderId)).toEqual(['3', '3', '3']);
     } finally {
@@ -412,6 +421,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       expect(dropped).toBeGreaterThanOrEqual(6);
       // A follower whose detector fired leaves its leader: it prints 'candidate'.
       const failovers = nodes.slice(0, 2).flatMap((n, i) => n.events.slice(marks[i]).filter((e) => e.event === 'candidate'));
+      console.log(`figure e (3 of 10 dropped): ${dropped} heartbeats dropped in 4 s, followers' failovers (candidate lines): ${failovers.length}`);
       expect(failovers.length, describeNodes(nodes)).toBeGreaterThan(0);
     } finally {
       await clearDrop(hosts[2]!);
@@ -447,6 +457,7 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
       expect(nodes.slice(0, 2).flatMap((n, i) => n.events.slice(marks[i]).filter((e) => e.event === 'leader'))).toEqual([]);
       expect(nodes.map((n) => n.leaderId), describeNodes(nodes)).toEqual(['30', '30', '30']);
       const hookRuns = existsSync(hookFile) ? readFileSync(hookFile, 'utf8').split('\n').filter(Boolean).length : 0;
+      console.log(`figure f: ${sent.sent} forged ELECTIONs; the leader printed ${leaderStray.length} other transitions, its --on-leader hook ran ${hookRuns} time(s) (limit 3)`);
       expect(hookRuns).toBeGreaterThanOrEqual(1);
       expect(hookRuns).toBeLessThanOrEqual(3);
     } finally {

@@ -5,10 +5,14 @@
 // request to the VIP every 5 ms. Once h2 (highest id/priority) alone holds the VIP and answers,
 // it is stopped and we measure the client-visible downtime: from the signal to the first reply
 // from the new holder (any other host; h1 normally).
-//   SIGKILL: the host "crashes": its election daemon and its responder are SIGKILLed and its
-//            copy of the VIP is deleted (a dead host answers nothing; both systems alike).
-//   SIGTERM: a clean stop of the election daemon only (multibully removes the VIP and
-//            resigns; keepalived sends a priority-0 advert and removes it).
+//   SIGKILL:   the holder's processes crash while its host stays up: its election daemon and
+//              its responder are SIGKILLed and its copy of the VIP is deleted (both systems
+//              alike). multibully's followers next in line notice at once: the host answers
+//              their probe of the dead leader's port with ICMP port unreachable.
+//   SIGTERM:   a clean stop of the election daemon only (multibully removes the VIP and
+//              resigns; keepalived sends a priority-0 advert and removes it).
+//   host-loss: the holder's link goes down, then its processes are SIGKILLed: nothing answers,
+//              so both systems wait out their leader timeout (keepalived's Master_Down_Interval).
 // multibully: dist/cli/main.js --heartbeat 50 --vip …   keepalived: VRRPv3, advert_int 0.05,
 // priorities 100/150/200, multicast VRRP inside the namespaces only.
 // Goal (issue 9): SIGKILL median ≤ 0.9 × keepalived's. Exit status 1 on MISS.
@@ -320,7 +324,13 @@ vrrp_instance VI_BENCH {
         const holderPids = daemons[k].pids();
         const stoppedAt = mono();
         const wallAtStop = Date.now(); // the CLI's lines carry Date.now() times
-        if (signal === 'SIGKILL') {
+        if (signal === 'host-loss') {
+          // The holder's host goes silent (link down), then its processes die: no ICMP from it,
+          // so this is the leader-timeout path for both systems.
+          ipn(k, ['link', 'set', 'eth0', 'down']);
+          daemons[k].stop('SIGKILL');
+          responders[k].kill('SIGKILL');
+        } else if (signal === 'SIGKILL') {
           daemons[k].stop('SIGKILL');
           responders[k].kill('SIGKILL');
           ipn(k, ['addr', 'del', `${VIP}/${PREFIX}`, 'dev', 'eth0'], false);
@@ -359,6 +369,7 @@ vrrp_instance VI_BENCH {
         await Promise.all(daemons.map((d) => Promise.race([d.exited, sleep(5_000)])));
         // keepalived's VRRP children, if any survived their parent.
         for (const d of daemons) for (const pid of d.pids()) killPid(pid);
+        if (signal === 'host-loss') for (let i = 0; i < 3; i++) ipn(i, ['link', 'set', 'eth0', 'up'], false);
         for (let i = 0; i < 3; i++) if (responders[i].exitCode !== null || responders[i].signalCode !== null) await startResponder(i);
         clearVips();
       }
@@ -369,9 +380,10 @@ vrrp_instance VI_BENCH {
     console.log(`  keepalived: ${keepalivedVersion()}; VRRPv3 advert_int ${HEARTBEAT_MS / 1000}, priorities ${PRIORITIES.join('/')}`);
     console.log(`  ${TRIALS} trials per case, systems interleaved; downtime = signal to holder → first reply from the new holder\n`);
 
-    const results = { multibully: { SIGKILL: [], SIGTERM: [] }, keepalived: { SIGKILL: [], SIGTERM: [] } };
+    const CASES = ['SIGKILL', 'SIGTERM', 'host-loss'];
+    const results = Object.fromEntries(['multibully', 'keepalived'].map((name) => [name, Object.fromEntries(CASES.map((c) => [c, []]))]));
     let strays = 0;
-    for (const signal of ['SIGKILL', 'SIGTERM']) {
+    for (const signal of CASES) {
       for (let n = 0; n < TRIALS && Date.now() < RUN_DEADLINE; n++) {
         for (const system of [ours, keepalived]) {
           const r = await trial(system, signal);
@@ -388,7 +400,7 @@ vrrp_instance VI_BENCH {
     };
     const fmt = (ms) => `${ms.toFixed(1)} ms`.padStart(10);
     console.log('\nmedians (min … max):');
-    for (const signal of ['SIGKILL', 'SIGTERM']) {
+    for (const signal of CASES) {
       for (const name of ['multibully', 'keepalived']) {
         const v = results[name][signal];
         console.log(`  ${signal} ${name.padEnd(10)} ${fmt(median(v))}   (${Math.min(...v).toFixed(1)} … ${Math.max(...v).toFixed(1)}, n=${v.length})`);

@@ -156,6 +156,7 @@ Napi::Function UdpSocket::Init(Napi::Env env) {
                          InstanceMethod<&UdpSocket::SetLoopback>("setLoopback"),
                          InstanceMethod<&UdpSocket::GetLoopback>("getLoopback"),
                          InstanceMethod<&UdpSocket::BindToDevice>("bindToDevice"),
+                         InstanceMethod<&UdpSocket::Connect>("connect"),
                          InstanceMethod<&UdpSocket::Send>("send"),
                          InstanceMethod<&UdpSocket::Address>("address"),
                          InstanceMethod<&UdpSocket::RefHandle>("ref"),
@@ -433,6 +434,27 @@ void UdpSocket::BindToDevice(const Napi::CallbackInfo& info) {
   (void)fd;
   throw CodedError(env, "ERR_MULTIBULLY_UNSUPPORTED", "SO_BINDTODEVICE is not supported on this platform");
 #endif
+}
+
+// A connected UDP socket learns of ICMP port unreachable: the next receive (or send) fails with
+// ECONNREFUSED. The leader probe (lib/socket/unicast-probe.ts) uses that to notice a dead peer.
+void UdpSocket::Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int fd = RequireFd(env);
+  const std::string address = RequireString(info, 0, "address");
+  const uint32_t port = RequireUint32(info, 1, "port");
+  if (port < 1 || port > 65535) throw Napi::RangeError::New(env, "port must be 1..65535");
+  const uint32_t scope_id = info.Length() > 2 && !info[2].IsUndefined() ? RequireUint32(info, 2, "scopeId") : 0;
+  sockaddr_storage dest;
+  socklen_t len = 0;
+  if (!ParseAddress(family_, address, static_cast<uint16_t>(port), scope_id, &dest, &len)) {
+    throw Napi::TypeError::New(env, "peer is not a numeric address of the socket's family");
+  }
+  int rc;
+  do {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&dest), len);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) throw SystemError(env, errno, "connect", address + ":" + std::to_string(port));
 }
 
 Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {

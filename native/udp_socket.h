@@ -47,6 +47,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   void SetLoopback(const Napi::CallbackInfo& info);
   Napi::Value GetLoopback(const Napi::CallbackInfo& info);
   void BindToDevice(const Napi::CallbackInfo& info);
+  void Connect(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Address(const Napi::CallbackInfo& info);
   void RefHandle(const Napi::CallbackInfo& info);

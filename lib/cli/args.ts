@@ -16,6 +16,7 @@ export interface RunArgs {
   readonly secretFile?: string;
   readonly wire: 'v1' | 'go';
   readonly preempt: boolean;
+  readonly probeLeader: boolean;
   readonly metadata?: string;
   readonly ttl?: number;
   readonly onLeader?: string;
@@ -51,6 +52,7 @@ const RUN_OPTIONS = {
   'secret-file': { type: 'string' },
   wire: { type: 'string' },
   'no-preempt': { type: 'boolean' },
+  'no-probe': { type: 'boolean' },
   metadata: { type: 'string' },
   ttl: { type: 'string' },
   'on-leader': { type: 'string' },
@@ -99,6 +101,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ...(values['secret-file'] !== undefined && { secretFile: values['secret-file'] }),
     wire,
     preempt: values['no-preempt'] !== true,
+    probeLeader: values['no-probe'] !== true,
     ...(values.metadata !== undefined && { metadata: values.metadata }),
     ...(values.ttl !== undefined && { ttl: nonNegativeInteger('--ttl', values.ttl) }),
     ...(values['on-leader'] !== undefined && { onLeader: values['on-leader'] }),

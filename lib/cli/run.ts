@@ -42,6 +42,7 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
     id: args.id,
     wire: args.wire,
     preempt: args.preempt,
+    probeLeader: args.probeLeader,
     logger,
     ...(args.cluster !== undefined && { cluster: args.cluster }),
     ...(args.heartbeatMs !== undefined && { heartbeatMs: args.heartbeatMs }),

@@ -59,6 +59,8 @@ export interface ElectionCounters {
   staleHigherIgnored: number;
   /** Pending OKs dropped because a higher node spoke first. */
   okSuppressed: number;
+  /** leaderUnreachable() hints that shortened the leader timeout. */
+  leaderUnreachable: number;
 }
 
 type TimerName =
@@ -81,6 +83,11 @@ const FRESH_LEADER_HEARTBEATS = 1.5;
  * runs slightly long, so misses − 1 lost heartbeats in a row never cause a failover and misses do.
  */
 const DETECTION_MARGIN_HEARTBEATS = 0.5;
+/**
+ * Followers this close to the top (known nodes above them, the leader not counted) probe the
+ * leader: 2, so that one stale entry (a follower that died silently) does not stop all probing.
+ */
+const PROBING_RANKS = 2;
 /** A duplicate identity is reported again at most this often (in heartbeats) while it lasts. */
 const CONFLICT_REPORT_HEARTBEATS = 20;
 const MAX_TRACKED_CONFLICTS = 64;
@@ -101,6 +108,7 @@ export class Election {
   readonly #conflictReportedAt = new Map<bigint, number>();
   readonly #counters: ElectionCounters = {
     elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0, okSuppressed: 0,
+    leaderUnreachable: 0,
   };
 
   #role: Role = 'idle';
@@ -174,6 +182,17 @@ export class Election {
     return this.#options;
   }
 
+  /**
+   * The leader this node should probe for a dead process (see leaderUnreachable), or undefined:
+   * v1 followers among the PROBING_RANKS highest known nodes below the leader do, so a failover
+   * costs a probe or two per heartbeat in all, not one per follower.
+   */
+  get probeTarget(): NodeIdentity | undefined {
+    const leader = this.#leader;
+    if (this.#go || this.#role !== 'follower' || !leader) return undefined;
+    return this.#knownNodes.rankOf(this.#self, PROBING_RANKS, leader) < PROBING_RANKS ? leader : undefined;
+  }
+
   /** Begins as a candidate. Calling it twice is a programming error. */
   start(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
@@ -212,6 +231,24 @@ export class Election {
     let earliest: number | undefined;
     for (const at of this.#timers.values()) if (earliest === undefined || at < earliest) earliest = at;
     return earliest;
+  }
+
+  /**
+   * A hint that the leader's process is gone while its host is up: its host answered a probe to
+   * its port with ICMP port unreachable. Unauthenticated, so it never acts by itself: the leader
+   * must then be heard within one heartbeat (plus the usual margin) of when it was last heard,
+   * instead of within `misses`. A live leader's next heartbeat restores the full bound, so a forged
+   * or stray hint lasts at most one heartbeat and moves nothing unless that heartbeat is lost too.
+   */
+  leaderUnreachable(now: number, address: string): Ready {
+    const leader = this.#leader;
+    if (this.#role !== 'follower' || this.#go || !leader || leader.address !== address) return EMPTY_READY;
+    this.#enter(now);
+    this.#counters.leaderUnreachable++;
+    const deadline = this.#leaderHeardAt + (1 + DETECTION_MARGIN_HEARTBEATS) * this.#options.heartbeatMs;
+    const current = this.#timers.get('leader-timeout');
+    if (current === undefined || deadline < current) this.#timers.set('leader-timeout', deadline);
+    return this.#flush();
   }
 
   /**

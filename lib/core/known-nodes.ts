@@ -24,11 +24,12 @@ export class KnownNodes {
     this.#nodes.delete(nodeKey(node));
   }
 
-  /** How many known nodes outrank `self`, capped at `cap`. */
-  rankOf(self: NodeIdentity, cap: number): number {
+  /** How many known nodes (other than `except`) outrank `self`, capped at `cap`. */
+  rankOf(self: NodeIdentity, cap: number, except?: NodeIdentity): number {
+    const skip = except === undefined ? undefined : nodeKey(except);
     let rank = 0;
-    for (const node of this.#nodes.values()) {
-      if (comparePriority(node, self) > 0 && ++rank >= cap) return cap;
+    for (const [key, node] of this.#nodes) {
+      if (key !== skip && comparePriority(node, self) > 0 && ++rank >= cap) return cap;
     }
     return rank;
   }

@@ -46,6 +46,12 @@ export interface ParticipantOptions {
   ttl?: number | undefined;
   /** Hear packets from other participants on this host. Default true. */
   loopback?: boolean | undefined;
+  /**
+   * The followers just below the leader send it an empty unicast datagram every half heartbeat;
+   * an ICMP port unreachable (its process died, its host is up) cuts the leader timeout to 1.5
+   * heartbeats. Default true (v1 only). See docs/PROTOCOL.md, "Leader probe".
+   */
+  probeLeader?: boolean | undefined;
   /** Sent with the leader's heartbeats (v1 only), at most 512 bytes. */
   metadata?: string | Uint8Array | undefined;
   /** 'v1' (default) or 'go' to interoperate with the Go MultiBully library. */
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   readonly election: Omit<ElectionOptions, 'self'>;
   readonly ttl: number;
   readonly loopback: boolean;
+  readonly probeLeader: boolean;
   readonly metadata: Uint8Array | undefined;
   readonly wire: WireMode;
   readonly logger: Logger;
@@ -77,7 +84,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = new Set([
   'address', 'interface', 'id', 'cluster', 'secret', 'keys', 'sendKeyId', 'heartbeatMs', 'misses',
-  'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'metadata', 'wire', 'logger', 'signal',
+  'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'probeLeader', 'metadata', 'wire', 'logger', 'signal',
 ]);
 const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata'] as const;
 
@@ -116,10 +123,11 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   if (preempt !== undefined) election.preempt = preempt;
   const ttl = optionalInteger('ttl', options.ttl, 0, 255) ?? 1;
   const loopback = optionalBoolean('loopback', options.loopback) ?? true;
+  const probeLeader = optionalBoolean('probeLeader', options.probeLeader) ?? true;
   const metadata = checkMetadata(options.metadata);
   if (metadata !== undefined) election.metadata = metadata;
   return {
-    group, nicSpec, id, cluster, keys, sendKeyId, election, ttl, loopback, metadata, wire,
+    group, nicSpec, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, wire,
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { sameInstance, type Election } from '../core';
 import type { ConflictReason, CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role, StateReason, TermReason } from '../core/types';
 import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, type NicStatus } from '../socket';
+import { UnicastProbe } from '../socket/unicast-probe';
 import { createGoCodec, createV1Codec, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
 import { addArrivalDrops, emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
@@ -98,6 +99,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #fault: { reason: FaultReason; detail: string } | undefined;
   /** While in fault: retries recovery every heartbeat (probe send, NIC re-read). */
   #faultTimer: NodeJS.Timeout | undefined;
+  /** Near the top of the followers: asks the leader's host whether its port is still bound. */
+  #probe: UnicastProbe | undefined;
   /** Warns (rate-limited) about peers that use another secret, key or cluster: created on first use. */
   #dropWarnings: DropWarnings | undefined;
   readonly #onAbort = (): void => {
@@ -215,6 +218,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#stopFaultTimer();
     this.#monitor?.close();
     this.#monitor = undefined;
+    this.#probe?.close();
+    this.#probe = undefined;
     let events: readonly CoreEvent[] = [];
     try {
       if (wasRunning) {
@@ -296,6 +301,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       return this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
     } finally {
       this.#armTimer();
+      this.#syncProbe();
     }
     const outage = this.#sendOutage;
     if (outage?.electionFailed && !this.#fault && ready.events.some((event) => event.type === 'leader')) {
@@ -380,6 +386,35 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         if (this.#phase === 'running') this.#step(() => this.#election.tick(performance.now()));
       });
     }, Math.ceil(Math.max(0, deadline - performance.now())));
+  }
+
+  /**
+   * Probes the leader the core names (see Election.probeTarget) every half heartbeat, so that a
+   * leader whose process died while its host stays up is given up after 1.5 heartbeats instead
+   * of misses + ½. Only v1 followers just below the leader probe; everyone else closes its probe.
+   */
+  #syncProbe(): void {
+    const target = this.#phase === 'running' && this.#socket && this.#options.probeLeader ? this.#election.probeTarget : undefined;
+    if (this.#probe !== undefined && this.#probe.peer === target?.address) return;
+    this.#probe?.close();
+    this.#probe = undefined;
+    if (target === undefined) return;
+    const { family, port } = this.#options.group;
+    const address = target.address;
+    try {
+      this.#probe = new UnicastProbe({
+        family, address, port,
+        ...(family === 6 && address.toLowerCase().startsWith('fe80:') && { scopeId: this.#nic.index }),
+        interfaceName: this.#nic.name,
+        periodMs: this.#election.options.heartbeatMs / 2,
+        onRefused: () => {
+          if (this.#phase === 'running') this.#step(() => this.#election.leaderUnreachable(performance.now(), address));
+        },
+      });
+    } catch (error) {
+      // Only an accelerator: without it the leader timeout still applies.
+      this.#log.debug({ err: error, leader: address }, 'cannot probe the leader');
+    }
   }
 
   /**

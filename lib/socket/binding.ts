@@ -22,6 +22,8 @@ export interface NativeUdpSocket {
   setLoopback(on: boolean): void;
   getLoopback(): boolean;
   bindToDevice(name: string): void;
+  /** connect(2): the socket then reports ICMP port unreachable from that peer as ECONNREFUSED. */
+  connect(address: string, port: number, scopeId?: number): void;
   send(data: Uint8Array, address: string, port: number, scopeId?: number): boolean;
   address(): { address: string; port: number };
   ref(): void;

@@ -58,6 +58,11 @@ export interface MulticastSocketStats {
   otherInterface: number;
   /** With `groupsOnly`: datagrams dropped because they were unicast to the port, not sent to a group. */
   notGroup: number;
+  /**
+   * With `groupsOnly`: empty datagrams unicast to the port, dropped silently. Peers send them to
+   * learn whether this port is still bound (lib/socket/unicast-probe.ts); they are not traffic.
+   */
+  probes: number;
 }
 
 export interface MulticastSocketEvents {
@@ -102,6 +107,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     receiveErrors: 0,
     otherInterface: 0,
     notGroup: 0,
+    probes: 0,
   };
   readonly #groupsOnly: boolean;
   /** `${group}%${interfaceIndex}` for every join, to filter what the kernel lets through. */
@@ -283,7 +289,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
       const interfaceIndex = meta[base + M_IFINDEX]!;
       const refusal = this.#refusal(destination, interfaceIndex);
       if (refusal !== undefined) {
-        this.#stats[refusal]++;
+        this.#stats[refusal === 'notGroup' && meta[base + M_LENGTH] === 0 ? 'probes' : refusal]++;
         continue;
       }
       const offset = meta[base + M_OFFSET]!;

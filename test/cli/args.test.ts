@@ -15,11 +15,11 @@ describe('CLI argument parsing', () => {
       ...REQUIRED, '--cluster', 'blue', '--heartbeat', '50', '--misses', '4', '--secret-file', '/tmp/s', '--wire', 'go',
       '--no-preempt', '--metadata', 'hello', '--ttl', '2', '--on-leader', 'echo L', '--on-follower', 'echo F',
       '--hook-timeout', '500', '--log-level', 'debug', '--on-fault', 'echo X', '--on-stop', 'echo S', '--notify', '/bin/n',
-      '--vip', '10.0.0.100/24', '--vip', '2001:db8::10/64', '--status-file', '/run/mb.json', '--no-parent-watch',
+      '--vip', '10.0.0.100/24', '--vip', '2001:db8::10/64', '--status-file', '/run/mb.json', '--no-parent-watch', '--no-probe',
     ]);
     expect(args).toEqual({
       command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
-      secretFile: '/tmp/s', wire: 'go', preempt: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
+      secretFile: '/tmp/s', wire: 'go', preempt: false, probeLeader: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
       onFault: 'echo X', onStop: 'echo S', notify: '/bin/n', hookTimeoutMs: 500, logLevel: 'debug',
       vips: [{ address: '10.0.0.100', prefixLength: 24, family: 4 }, { address: '2001:db8::10', prefixLength: 64, family: 6 }],
       statusFile: '/run/mb.json', parentWatch: false,
@@ -27,7 +27,7 @@ describe('CLI argument parsing', () => {
   });
 
   it('defaults: no floating address, no status file, the parent watched', () => {
-    expect(parseCliArgs(REQUIRED)).toMatchObject({ vips: [], parentWatch: true });
+    expect(parseCliArgs(REQUIRED)).toMatchObject({ vips: [], parentWatch: true, probeLeader: true });
     expect(parseCliArgs(REQUIRED)).not.toHaveProperty('statusFile');
   });
 

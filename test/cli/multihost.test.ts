@@ -79,6 +79,25 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
+  it('a SIGKILLed leader whose host stays up is given up after 1.5 heartbeats (the probe), not misses + ½', async () => {
+    // Slow heartbeats make the two paths far apart: the leader timeout cannot fire earlier than
+    // (misses + ½ − 1) heartbeats after the kill; the probe path needs at most 1.5 heartbeats.
+    const slow = 600;
+    const timeoutPathFloor = (MISSES + 0.5 - 1) * slow; // 1500 ms
+    const port = testPort();
+    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, (i + 1) * 10, port, ['--heartbeat', String(slow)]));
+    try {
+      await waitForAgreement(nodes, '30', CONVERGE_MS);
+      await sleep(slow); // a heartbeat or two, so the probe is running
+      const killedAt = now();
+      nodes[2]!.kill('SIGKILL');
+      const agreedAt = await waitForAgreement(nodes.slice(0, 2), '20', 5 * slow * MISSES);
+      expect(agreedAt - killedAt).toBeLessThan(timeoutPathFloor);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
   it('SIGTERM resigns: a stopped event, exit 0 within 1 s, and a quick handover', async () => {
     const port = testPort();
     const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port));

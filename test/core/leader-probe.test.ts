@@ -1,0 +1,81 @@
+// A probe hint (ICMP port unreachable from the leader's host) only shortens the leader timeout to
+// one heartbeat plus the margin; a live leader's next heartbeat undoes it. Only the followers just
+// below the leader probe.
+import { describe, expect, it } from 'vitest';
+import { followerOf, makeElection, msg, node, runUntil, types } from './harness';
+
+const HEARTBEAT = 100; // the default; misses 3 → a normal timeout 350 ms after the last heartbeat
+
+describe('leaderUnreachable', () => {
+  it('a follower told the leader is unreachable gives up 1.5 heartbeats after last hearing it, not 3.5', () => {
+    const follower = followerOf(node(5), node(9)); // heard at 1
+    expect(follower.nextDeadline()).toBe(1 + 3.5 * HEARTBEAT);
+    follower.leaderUnreachable(40, node(9).address);
+    expect(follower.nextDeadline()).toBe(1 + 1.5 * HEARTBEAT);
+    expect(follower.counters.leaderUnreachable).toBe(1);
+    const ready = runUntil(follower, 1 + 1.5 * HEARTBEAT);
+    expect(types(ready)).toEqual(['election']);
+    expect(follower.role).toBe('candidate');
+  });
+
+  it("a live leader's next heartbeat restores the full bound: a stray or forged hint moves nothing", () => {
+    const follower = followerOf(node(5), node(9));
+    follower.leaderUnreachable(40, node(9).address);
+    follower.receive(msg('coordinator', node(9), 1n), 101);
+    expect(follower.nextDeadline()).toBe(101 + 3.5 * HEARTBEAT);
+    expect(types(runUntil(follower, 101 + 3.4 * HEARTBEAT))).toEqual([]);
+    expect(follower.role).toBe('follower');
+    expect(follower.leader).toEqual(node(9));
+  });
+
+  it('never lengthens the timeout, and a hint arriving after the shortened deadline fires at once', () => {
+    const follower = followerOf(node(5), node(9));
+    follower.leaderUnreachable(40, node(9).address);
+    follower.leaderUnreachable(60, node(9).address);
+    expect(follower.nextDeadline()).toBe(1 + 1.5 * HEARTBEAT);
+    const late = followerOf(node(5), node(9));
+    late.leaderUnreachable(300, node(9).address);
+    expect(late.nextDeadline()).toBe(1 + 1.5 * HEARTBEAT);
+    expect(types(late.tick(300))).toEqual(['election']);
+  });
+
+  it('is ignored for another address, by a candidate or leader, and in go mode', () => {
+    const follower = followerOf(node(5), node(9));
+    follower.leaderUnreachable(40, '10.77.1.8');
+    expect(follower.nextDeadline()).toBe(1 + 3.5 * HEARTBEAT);
+    expect(follower.counters.leaderUnreachable).toBe(0);
+
+    const candidate = makeElection(node(5));
+    candidate.start(0);
+    const before = candidate.nextDeadline();
+    candidate.leaderUnreachable(10, node(9).address);
+    expect(candidate.nextDeadline()).toBe(before);
+    expect(candidate.counters.leaderUnreachable).toBe(0);
+
+    const go = followerOf(node(5), node(9), 0n, { mode: 'go' });
+    const goDeadline = go.nextDeadline();
+    go.leaderUnreachable(40, node(9).address);
+    expect(go.nextDeadline()).toBe(goDeadline);
+  });
+});
+
+describe('probeTarget', () => {
+  it('the followers just below the leader probe it; lower ones, candidates and go mode do not', () => {
+    const top = followerOf(node(8), node(9));
+    expect(top.probeTarget).toEqual(node(9));
+
+    // Node 6 knows 7 and 8 above it (besides the leader): it leaves probing to them.
+    const low = followerOf(node(6), node(9));
+    expect(low.probeTarget).toEqual(node(9)); // knows nobody else yet
+    low.receive(msg('election', node(7), 1n), 10);
+    expect(low.probeTarget).toEqual(node(9)); // one above: still among the top two
+    low.receive(msg('election', node(8), 1n), 11);
+    expect(low.probeTarget).toBeUndefined();
+
+    const candidate = makeElection(node(5));
+    candidate.start(0);
+    expect(candidate.probeTarget).toBeUndefined();
+
+    expect(followerOf(node(5), node(9), 0n, { mode: 'go' }).probeTarget).toBeUndefined();
+  });
+});

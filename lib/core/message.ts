@@ -1,6 +1,6 @@
 // The one check of a Message handed in by an untyped caller (Election.receive, the encoders).
-import { describeValue, typeError } from '../errors';
-import { MESSAGE_TYPES, type Message } from './types';
+import { describeValue, rangeError, typeError } from '../errors';
+import { MAX_METADATA_BYTES, MESSAGE_TYPES, type Message } from './types';
 
 /**
  * Checks the shape of a Message and returns it. The encoders range-check each field afterwards
@@ -21,4 +21,10 @@ export function checkMessage(message: unknown, { bigints = false } = {}): Messag
       : undefined;
   if (problem !== undefined) throw typeError('ERR_INVALID_ARG_TYPE', problem);
   return m;
+}
+
+/** The leader's metadata rides in every COORDINATOR, one datagram: at most MAX_METADATA_BYTES. */
+export function checkMetadataSize(metadata: Uint8Array, name: string): void {
+  if (metadata.length <= MAX_METADATA_BYTES) return;
+  throw rangeError('ERR_OUT_OF_RANGE', `${name} must be at most ${MAX_METADATA_BYTES} bytes, got ${metadata.length}`);
 }

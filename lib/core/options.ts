@@ -1,8 +1,9 @@
 // Election options: defaults derived from the heartbeat, and validation that rejects timer
 // combinations that cannot work (see the design note in election.ts for why each bound exists).
+import { checkMetadataSize } from './message';
 import { addressBytes } from './priority';
 import { seededRandom } from './random';
-import { MAX_METADATA_BYTES, UINT64_MAX, type NodeIdentity } from './types';
+import { UINT64_MAX, type NodeIdentity } from './types';
 
 export type ElectionMode = 'v1' | 'go';
 
@@ -148,9 +149,7 @@ export function resolveElectionOptions(options: ElectionOptions): ResolvedElecti
   let metadata = new Uint8Array(0);
   if (options.metadata !== undefined) {
     if (!(options.metadata instanceof Uint8Array)) throw new TypeError('metadata must be a Uint8Array');
-    if (options.metadata.length > MAX_METADATA_BYTES) {
-      throw new RangeError(`metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${options.metadata.length}`);
-    }
+    checkMetadataSize(options.metadata, 'metadata');
     metadata = Uint8Array.from(options.metadata); // own copy: callers may reuse their buffer
   }
   const random = options.random ?? seededRandom(self.nonce ^ self.id);

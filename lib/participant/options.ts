@@ -1,8 +1,9 @@
 // Validates every Participant option up front, before any socket is opened, so a bad
 // configuration fails fast with one clear message instead of half-starting.
 import { Election, type ElectionOptions, type ResolvedElectionOptions } from '../core';
-import { MAX_METADATA_BYTES, UINT64_MAX, type NodeIdentity } from '../core/types';
-import { MAX_CLUSTER_NAME_BYTES, MAX_KEY_ID, MIN_SECRET_BYTES } from '../wire';
+import { checkMetadataSize } from '../core/message';
+import { UINT64_MAX, type NodeIdentity } from '../core/types';
+import { checkKeyId, clusterNameBytes, MAX_KEY_ID, MIN_SECRET_BYTES, secretBytes } from '../wire';
 import { parseGroupAddress, type GroupAddress } from './address';
 import { describeValue, rangeError, typeError, withCode } from '../errors';
 import { cryptoRandom } from './identity';
@@ -112,7 +113,8 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   const id = checkId(options.id);
   const cluster = checkCluster(options.cluster);
   const keys = checkKeys(options.secret, options.keys);
-  const sendKeyId = optionalInteger('sendKeyId', options.sendKeyId, 0, MAX_KEY_ID);
+  const sendKeyId = options.sendKeyId;
+  if (sendKeyId !== undefined) checkKeyId(sendKeyId, 'sendKeyId'); // whether it names a key: the codec's check
   // Each timer's type and sign here; how they relate is the core's rule, checked by createElection.
   const election: Omit<ElectionOptions, 'self'> = { mode: wire, random: cryptoRandom };
   for (const name of ['heartbeatMs', 'misses', 'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs'] as const) {
@@ -180,26 +182,18 @@ function checkId(id: unknown): bigint {
   throw typeError('ERR_INVALID_ARG_TYPE', `id must be a number or a bigint, got ${describeValue(id)}`);
 }
 
+/** A Participant takes the cluster name as text only; its length and encoding are the wire's rule. */
 function checkCluster(cluster: unknown): string {
   if (cluster === undefined) return 'default';
   if (typeof cluster !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `cluster must be a string, got ${describeValue(cluster)}`);
-  const bytes = Buffer.byteLength(cluster, 'utf8');
-  if (bytes < 1 || bytes > MAX_CLUSTER_NAME_BYTES) {
-    throw rangeError('ERR_OUT_OF_RANGE', `cluster must be 1..${MAX_CLUSTER_NAME_BYTES} bytes of UTF-8, got ${bytes}`);
-  }
+  clusterNameBytes(cluster);
   return cluster;
 }
 
 function checkSecret(what: string, secret: unknown): void {
-  if (typeof secret === 'string' || secret instanceof Uint8Array) {
-    const bytes = typeof secret === 'string' ? Buffer.byteLength(secret, 'utf8') : secret.byteLength;
-    if (bytes === 0) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must not be empty`);
-    // The wire's rule: HMAC-SHA256 is only as strong as its key.
-    if (bytes < MIN_SECRET_BYTES) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must be at least ${MIN_SECRET_BYTES} bytes, got ${bytes}`);
-    return;
-  }
-  // Never echo the value: it may be a secret of the wrong type.
-  throw typeError('ERR_INVALID_ARG_TYPE', `${what} must be a string or a Uint8Array, got ${typeof secret}`);
+  const { length } = secretBytes(secret, what);
+  // WireSecret's minimum, checked here to fail before the codec exists; worded ", got N" like every other option error.
+  if (length < MIN_SECRET_BYTES) throw rangeError('ERR_INVALID_ARG_VALUE', `${what} must be at least ${MIN_SECRET_BYTES} bytes, got ${length}`);
 }
 
 function checkKeys(secret: unknown, keys: unknown): readonly ParticipantKey[] | undefined {
@@ -226,9 +220,7 @@ function checkMetadata(metadata: unknown): Uint8Array | undefined {
   if (typeof metadata === 'string') bytes = Buffer.from(metadata, 'utf8');
   else if (metadata instanceof Uint8Array) bytes = Uint8Array.from(metadata);
   else throw typeError('ERR_INVALID_ARG_TYPE', `metadata must be a string or a Uint8Array, got ${describeValue(metadata)}`);
-  if (bytes.length > MAX_METADATA_BYTES) {
-    throw rangeError('ERR_OUT_OF_RANGE', `metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${bytes.length}`);
-  }
+  checkMetadataSize(bytes, 'metadata');
   return bytes;
 }
 

@@ -12,7 +12,7 @@ export function clusterNameBytes(cluster: unknown): Buffer {
     bytes = Buffer.from(cluster, 'utf8');
     // Lone surrogates would silently become U+FFFD: two different names, one id.
     if (bytes.toString('utf8') !== cluster) {
-      throw wireRangeError('cluster name must be well-formed Unicode (no lone surrogates)', 'ERR_INVALID_ARG_VALUE');
+      throw wireRangeError('cluster must be well-formed Unicode (no lone surrogates)', 'ERR_INVALID_ARG_VALUE');
     }
   } else if (cluster instanceof Uint8Array) {
     bytes = Buffer.from(cluster);
@@ -20,7 +20,7 @@ export function clusterNameBytes(cluster: unknown): Buffer {
     throw wireTypeError('cluster must be a string or a Uint8Array (the cluster name)');
   }
   if (bytes.length < 1 || bytes.length > MAX_CLUSTER_NAME_BYTES) {
-    throw wireRangeError(`cluster name must be 1..${MAX_CLUSTER_NAME_BYTES} bytes of UTF-8, got ${bytes.length}`);
+    throw wireRangeError(`cluster must be 1..${MAX_CLUSTER_NAME_BYTES} bytes of UTF-8, got ${bytes.length}`);
   }
   return bytes;
 }

@@ -3,10 +3,10 @@
 export { DROP_REASONS } from './types';
 export type { Codec, DecodeResult, DropReason } from './types';
 export { createV1Codec, V1Codec } from './v1';
-export type { V1CodecOptions, WireKey } from './v1-options';
+export { checkKeyId, type V1CodecOptions, type WireKey } from './v1-options';
 export { createGoCodec, GoCodec, GO_PACKET_BYTES } from './go';
-export { WireSecret, MIN_SECRET_BYTES } from './secret';
-export { clusterId, MAX_CLUSTER_NAME_BYTES } from './cluster';
+export { WireSecret, MIN_SECRET_BYTES, secretBytes } from './secret';
+export { clusterId, clusterNameBytes, MAX_CLUSTER_NAME_BYTES } from './cluster';
 export { parseAddress, addressToBytes16 } from '../core/address';
 export type { ParsedAddress } from '../core/address';
 export { MAX_V1_PACKET_BYTES, MAX_KEY_ID, V1_VERSION } from './v1-layout';

@@ -8,20 +8,21 @@ import { wireRangeError, wireTypeError } from './errors';
 export const MIN_SECRET_BYTES = 16;
 export const REDACTED = '[redacted]';
 
+/** A secret's bytes (a string as UTF-8). Never echoes the value: it may be a secret of the wrong type. */
+export function secretBytes(secret: unknown, label: string): Uint8Array {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (!(bytes instanceof Uint8Array)) throw wireTypeError(`${label} must be a string or a Uint8Array, got ${typeof secret}`);
+  if (bytes.length === 0) throw wireRangeError(`${label} must not be empty`, 'ERR_INVALID_ARG_VALUE');
+  return bytes;
+}
+
 export class WireSecret {
   readonly #key: KeyObject;
 
   constructor(secret: Uint8Array | string, label = 'secret') {
-    let bytes: Uint8Array;
-    if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8');
-    else if (secret instanceof Uint8Array) bytes = secret;
-    else throw wireTypeError(`${label} must be a string or a Uint8Array`);
-    if (bytes.length === 0) throw wireRangeError(`${label} must not be empty`, 'ERR_INVALID_ARG_VALUE');
+    const bytes = secretBytes(secret, label);
     if (bytes.length < MIN_SECRET_BYTES) {
-      throw wireRangeError(
-        `${label} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length})`,
-        'ERR_INVALID_ARG_VALUE',
-      );
+      throw wireRangeError(`${label} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length})`, 'ERR_INVALID_ARG_VALUE');
     }
     this.#key = createSecretKey(Buffer.from(bytes)); // copies: later mutation by the caller has no effect
   }

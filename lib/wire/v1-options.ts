@@ -83,7 +83,8 @@ export function resolveV1Options(options: unknown): ResolvedV1Options {
   return { clusterLabel, clusterId: clusterId(nameBytes), keys, sendKeyId, replayWindow };
 }
 
-function checkKeyId(id: unknown, field: string): asserts id is number {
+/** A key id (in options.keys or as sendKeyId) is an integer 0..MAX_KEY_ID: one byte on the wire. */
+export function checkKeyId(id: unknown, field: string): asserts id is number {
   if (typeof id !== 'number' || !Number.isInteger(id)) {
     throw wireTypeError(`${field} must be an integer 0..${MAX_KEY_ID}, got ${describeValue(id)}`);
   }

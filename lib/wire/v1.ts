@@ -25,7 +25,7 @@ import {
   V1_VERSION,
   addressFieldLength,
 } from './v1-layout';
-import { checkMessage, checkSenderAddress, toUint64 } from './validate';
+import { checkMessage, checkMetadataSize, checkSenderAddress, toUint64 } from './validate';
 
 export function createV1Codec(options: V1CodecOptions): V1Codec {
   return new V1Codec(options);
@@ -76,9 +76,7 @@ export class V1Codec implements Codec {
     if (metadata && metadata.length > 0 && m.type !== 'coordinator') {
       throw wireTypeError(`message.metadata is only carried by coordinator messages, not ${m.type}`);
     }
-    if (metadata && metadata.length > MAX_METADATA_BYTES) {
-      throw wireRangeError(`message.metadata must be at most ${MAX_METADATA_BYTES} bytes, got ${metadata.length}`);
-    }
+    if (metadata) checkMetadataSize(metadata, 'message.metadata');
 
     const sendKeyId = this.#options.sendKeyId;
     const bodyStart = OFFSET.address + address.bytes.length;

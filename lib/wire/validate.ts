@@ -4,7 +4,7 @@ import { parseAddress, unicastProblem, type ParsedAddress } from '../core/addres
 import { describeValue } from '../errors';
 import { wireRangeError, wireTypeError } from './errors';
 
-export { checkMessage } from '../core/message';
+export { checkMessage, checkMetadataSize } from '../core/message';
 
 /** Accepts a bigint, or a non-negative safe integer number from untyped callers. */
 export function toUint64(value: unknown, field: string): bigint {

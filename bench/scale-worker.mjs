@@ -80,7 +80,7 @@ async function participants([iface, group, port, cluster, heartbeatText, idsText
   let cpu = process.cpuUsage();
   const nodes = [];
   for (const id of ids) {
-    const p = new lib.Participant({ address: `${group}:${port}`, interface: iface, id, cluster, heartbeatMs });
+    const p = new lib.Participant({ address: `${group}:${port}`, interface: iface, id, cluster, heartbeatMs, probeLeader: process.env.PROBE !== '0' });
     p.on('leader', ({ term }) => print({ k: 'ev', t: now(), id, ev: 'leader', leader: String(id), term }));
     p.on('follower', ({ leader, term }) => print({ k: 'ev', t: now(), id, ev: 'follower', leader: String(leader.id), term }));
     // Leaving leader/follower (candidate, waiting, fault): this node agrees with nobody meanwhile.

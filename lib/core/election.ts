@@ -84,15 +84,19 @@ const FRESH_LEADER_HEARTBEATS = 1.5;
  */
 const DETECTION_MARGIN_HEARTBEATS = 0.5;
 /**
- * Followers this close to the top (known nodes above them, the leader not counted) probe the
- * leader: 2, so that one stale entry (a follower that died silently) does not stop all probing.
+ * The follower next in line (no known node above it but the leader) probes the leader and tells
+ * joiners so. One, not two: joiners then learn exactly one node above them from its OK, and a node
+ * that knows one stays quiet. A stale entry (a follower above that died silently) stops the
+ * probing until the next leader change: failover then waits out the leader timeout, as without it.
  */
-const PROBING_RANKS = 2;
+const PROBING_RANKS = 1;
 /** A duplicate identity is reported again at most this often (in heartbeats) while it lasts. */
 const CONFLICT_REPORT_HEARTBEATS = 20;
 const MAX_TRACKED_CONFLICTS = 64;
 /** #beginCandidacy flag: a known leader went away, the skew ranked us, wait failoverOkWaitMs for OK. */
 const FAILOVER = true;
+/** #sendOk flag: a prober tells a joiner it is next in line; not delayed, not suppressed by the leader's answer. */
+const NEXT_IN_LINE = true;
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
 const MAX_FIRINGS_PER_TICK = 64;
 
@@ -139,6 +143,8 @@ export class Election {
   #waitingOn = new Map<string, NodeIdentity>();
   /** This round's OK wait: failoverOkWaitMs after the loss of a known leader, else okWaitMs. */
   #roundOkWaitMs = 0;
+  /** The pending OK tells a joiner who is next in line (see #stepFollower): the leader's answer does not cancel it. */
+  #okNextInLine = false;
   #lastElectionSentAt = -Infinity;
   #lastOkSentAt = -Infinity;
   #lastCoordinatorSentAt = -Infinity;
@@ -184,8 +190,8 @@ export class Election {
 
   /**
    * The leader this node should probe for a dead process (see leaderUnreachable), or undefined:
-   * v1 followers among the PROBING_RANKS highest known nodes below the leader do, so a failover
-   * costs a probe or two per heartbeat in all, not one per follower.
+   * the v1 follower next in line below the leader does (as far as it knows), so probing costs
+   * about two datagrams per heartbeat in all, not two per follower.
    */
   get probeTarget(): NodeIdentity | undefined {
     const leader = this.#leader;
@@ -303,7 +309,7 @@ export class Election {
     }
     this.#counters.messagesReceived++;
     const higher = compareInstance(from, this.#self) > 0;
-    if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk();
+    if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk(from);
     if (message.type === 'resign') {
       this.#knownNodes.forget(from);
     } else if (!this.#isStale(term)) {
@@ -367,7 +373,13 @@ export class Election {
         }
         // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without
         // it their 2 s election timer runs out and they claim.
-        if (this.#leaderIsFresh() && !this.#go) return;
+        if (this.#leaderIsFresh() && !this.#go) {
+          // Except that the nodes next in line (the probers) say so: a joiner does not hear the
+          // silent followers that started before it, and one that thinks itself next in line
+          // would probe, and after a failover claim in the same few ms as the real successor.
+          if (this.probeTarget !== undefined) this.#sendOk(NEXT_IN_LINE);
+          return;
+        }
         return this.#sendOk();
       case 'ok':
         if (higher && !this.#staleHigher(term)) this.#noteHigherActivity(from);
@@ -469,6 +481,7 @@ export class Election {
       }
       case 'send-ok':
         this.#lastOkSentAt = this.#now;
+        this.#okNextInLine = false;
         return this.#send('ok');
     }
   }
@@ -696,12 +709,14 @@ export class Election {
    * candidate to stand down. So a cold start of N nodes costs about one OK per ELECTION burst,
    * not one per node above each sender.
    */
-  #sendOk(): void {
+  #sendOk(nextInLine = false): void {
+    if (nextInLine) this.#okNextInLine = true;
     if (this.#timers.has('send-ok')) return;
     let earliest = this.#lastOkSentAt + this.#answerWindowMs;
-    if (!this.#go) earliest = Math.max(earliest, this.#now + this.#okDelayMs());
+    if (!this.#go && !nextInLine) earliest = Math.max(earliest, this.#now + this.#okDelayMs());
     if (this.#now >= earliest) {
       this.#lastOkSentAt = this.#now;
+      this.#okNextInLine = false;
       this.#send('ok');
     } else {
       this.#timers.set('send-ok', earliest);
@@ -716,8 +731,11 @@ export class Election {
   }
 
   /** A higher node spoke after a lower ELECTION: every lower candidate heard it, our OK adds nothing. */
-  #suppressOk(): void {
+  #suppressOk(from: NodeIdentity): void {
     if (this.#go || !this.#timers.has('send-ok')) return;
+    // The leader's answer does not say who is next in line; a higher follower's OK already did.
+    if (this.#okNextInLine && this.#leader && sameInstance(this.#leader, from)) return;
+    this.#okNextInLine = false;
     this.#timers.delete('send-ok');
     this.#counters.okSuppressed++;
   }

@@ -94,7 +94,9 @@ describe('no election storm', () => {
 
 describe('followers and lower ELECTIONs', () => {
   it('a follower of a fresh leader leaves a lower joiner to the leader; after a missed heartbeat it answers OK', () => {
-    const follower = followerOf(node(7), node(9), 1n, { heartbeatMs: 100 });
+    const follower = followerOf(node(6), node(9), 1n, { heartbeatMs: 100 });
+    // Node 7 is next in line (it tells joiners so): node 6 is not.
+    follower.receive(msg('ok', node(7), 1n), 50);
     follower.receive(msg('coordinator', node(9), 1n), 100);
     expect(types(follower.receive(msg('election', node(2)), 150))).toEqual([]); // the leader answers it
     // No heartbeat since t=100: at t=260 the leader is a heartbeat and a half late. The OK waits
@@ -102,5 +104,30 @@ describe('followers and lower ELECTIONs', () => {
     expect(types(follower.receive(msg('election', node(3)), 260))).toEqual([]);
     expect(types(runUntil(follower, 260 + follower.options.okWaitMs / 4))).toEqual(['ok']);
     expect(follower.role).toBe('follower');
+  });
+
+  it('a follower next in line answers a lower joiner at once, and the leader\'s answer does not cancel it', () => {
+    const follower = followerOf(node(7), node(9), 1n, { heartbeatMs: 100 });
+    follower.receive(msg('coordinator', node(9), 1n), 100);
+    expect(follower.probeTarget).toEqual(node(9));
+    expect(types(follower.receive(msg('election', node(2), 1n), 150))).toEqual(['ok']);
+    // A second joiner within the answer window: one coalesced OK at the window's end, even though
+    // the leader answers in between.
+    expect(types(follower.receive(msg('election', node(3), 1n), 151))).toEqual([]);
+    follower.receive(msg('coordinator', node(9), 1n), 152);
+    expect(types(runUntil(follower, 150 + follower.options.okWaitMs / 4))).toEqual(['ok']);
+    expect(follower.role).toBe('follower');
+    // A higher follower's OK (it is next in line, not us) does cancel a pending one.
+    follower.receive(msg('coordinator', node(9), 1n), 390);
+    expect(types(follower.receive(msg('election', node(4), 1n), 400))).toEqual(['ok']);
+    expect(types(follower.receive(msg('election', node(5), 1n), 401))).toEqual([]);
+    follower.receive(msg('ok', node(8), 1n), 402);
+    expect(types(runUntil(follower, 500))).toEqual([]);
+    expect(follower.probeTarget).toBeUndefined();
+    // The joiner, hearing that OK, knows node 7 above it and leaves probing to it.
+    const joiner = followerOf(node(2), node(9), 1n);
+    expect(joiner.probeTarget).toEqual(node(9));
+    joiner.receive(msg('ok', node(7), 1n), 10);
+    expect(joiner.probeTarget).toBeUndefined();
   });
 });

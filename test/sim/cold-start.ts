@@ -17,6 +17,9 @@ export interface ColdStartMeasurement {
   /** leader/follower events in the settle period after agreement. */
   readonly eventsAfterAgreement: number;
   readonly agreedAtMs: number | undefined;
+  /** With `crashTop`: ELECTION + OK from the top node's crash until the survivors agree. */
+  readonly failoverTraffic?: number;
+  readonly failoverAgreedAfterMs?: number;
 }
 
 export function measureColdStart(options: {
@@ -29,6 +32,10 @@ export function measureColdStart(options: {
   settleMs?: number;
   /** 'processes': the processes start within this many heartbeats of the first. Default 1. */
   spreadHeartbeats?: number;
+  /** 'processes': how far apart a process starts its participants (ms). Default 0.1. */
+  staggerMs?: number;
+  /** After the settle period, crash the top node and measure the failover too. */
+  crashTop?: boolean;
 }): ColdStartMeasurement {
   const config: ElectionConfig = options.config ?? { heartbeatMs: 100 };
   const heartbeatMs = config.heartbeatMs ?? 100;
@@ -65,7 +72,7 @@ export function measureColdStart(options: {
     startAt(offsets[0]!, top);
     for (let i = 0; i < n - 1; i++) {
       const p = 1 + (i % (processes - 1));
-      startAt(offsets[p]! + Math.floor(i / (processes - 1)) * 0.1, i);
+      startAt(offsets[p]! + Math.floor(i / (processes - 1)) * (options.staggerMs ?? 0.1), i);
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -85,5 +92,11 @@ export function measureColdStart(options: {
   messages.election = sim.sent.election;
   messages.ok = sim.sent.ok;
   const electionTraffic = messages.election + messages.ok + messages.coordinator;
-  return { nodes: n, messages, electionTraffic, events, eventsAfterAgreement: eventsAfter, agreedAtMs: agreedAt };
+  const result = { nodes: n, messages, electionTraffic, events, eventsAfterAgreement: eventsAfter, agreedAtMs: agreedAt };
+  if (!options.crashTop || agreedAt === undefined) return result;
+  const before = sim.sent.election + sim.sent.ok;
+  const crashedAt = sim.now;
+  sim.crash(top);
+  while (sim.now < crashedAt + limit && (sim.now < crashedAt + heartbeatMs || sim.agreement(true).length > 0)) sim.runUntil(sim.now + 1);
+  return { ...result, failoverTraffic: sim.sent.election + sim.sent.ok - before, failoverAgreedAfterMs: sim.now - crashedAt };
 }

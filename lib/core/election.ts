@@ -565,7 +565,12 @@ export class Election {
   #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#now): void {
     const previous = this.#leader;
     const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence?.term || this.#role !== 'follower';
-    if (previous && !sameInstance(previous, leader)) this.#dropChallenger();
+    if (previous && !sameInstance(previous, leader)) {
+      this.#dropChallenger();
+      // A lower node took office after ours: the cluster gave ours up (its successor probed it, or
+      // timed out first). Forget it like a suspected leader, or it would lengthen our skew for good.
+      if (compareInstance(previous, leader) > 0) this.#knownNodes.forget(previous);
+    }
     this.#leader = leader;
     this.#leaderMetadata = metadata;
     this.#leaderHeardAt = heardAt;

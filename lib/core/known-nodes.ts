@@ -1,6 +1,7 @@
 // The nodes this node has heard of, used only to rank itself for the failover skew.
 // Followers are silent in steady state, so entries are kept until there is evidence a node
-// is gone (it resigned, it was the suspected leader, or it promised COORDINATOR and never sent it).
+// is gone (it resigned, it was the suspected leader, it was our leader and a lower node took office
+// after it, or it promised COORDINATOR and never sent it).
 // A stale entry only makes the skew longer, never the outcome wrong; the rank is capped anyway.
 import { comparePriority, nodeKey } from './priority';
 import type { NodeIdentity } from './types';

@@ -48,7 +48,7 @@ export interface ParticipantOptions {
   /** Hear packets from other participants on this host. Default true. */
   loopback?: boolean | undefined;
   /**
-   * The followers just below the leader send it an empty unicast datagram every half heartbeat;
+   * The follower next in line sends the leader an empty unicast datagram every half heartbeat;
    * an ICMP port unreachable (its process died, its host is up) cuts the leader timeout to 1.5
    * heartbeats. Default true (v1 only). See docs/PROTOCOL.md, "Leader probe".
    */

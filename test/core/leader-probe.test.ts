@@ -77,3 +77,17 @@ describe('probeTarget', () => {
     expect(followerOf(node(5), node(9), 0n, { mode: 'go' }).probeTarget).toBeUndefined();
   });
 });
+
+describe('a follower that did not suspect the old leader itself', () => {
+  it('forgets it once a lower node takes office, so a later resign of the new leader has no stale skew', () => {
+    // Node 5 follows 9 and knows 7 (next in line). 7 probes 9, claims; 5 never times out on 9.
+    const follower = followerOf(node(5), node(9), 1n, { heartbeatMs: 100 });
+    follower.receive(msg('ok', node(7), 1n), 10);
+    follower.receive(msg('coordinator', node(9), 1n), 100);
+    follower.receive(msg('election', node(7), 1n), 260);
+    follower.receive(msg('coordinator', node(7), 2n), 265);
+    expect(follower.leader).toEqual(node(7));
+    // 7 resigns: node 5 knows nobody above it any more, so it speaks at once (no skew).
+    expect(types(follower.receive(msg('resign', node(7), 2n), 400))).toEqual(['election']);
+  });
+});

@@ -477,6 +477,12 @@ Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
   do {
     sent = ::sendto(fd, data.Data(), data.ByteLength(), 0, reinterpret_cast<sockaddr*>(&dest), len);
   } while (sent < 0 && errno == EINTR);
+  // BSD kernels refuse a destination on a connected socket (the leader probe connects).
+  if (sent < 0 && errno == EISCONN) {
+    do {
+      sent = ::send(fd, data.Data(), data.ByteLength(), 0);
+    } while (sent < 0 && errno == EINTR);
+  }
   if (sent < 0) {
     // A full queue is back-pressure, not a failure of the socket: the caller counts it.
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return Napi::Boolean::New(env, false);

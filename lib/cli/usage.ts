@@ -18,7 +18,7 @@ Options:
       --secret-file FILE   shared secret for HMAC authentication (one trailing newline is ignored)
       --wire v1|go         wire format; "go" talks to the Go MultiBully library (default v1)
       --no-preempt         a higher node that joins follows a healthy leader instead of taking over
-      --no-probe           do not probe the leader's port (by default the next nodes in line do,
+      --no-probe           do not probe the leader's port (by default the follower next in line does,
                            to give up a leader whose process died in 1.5 heartbeats)
       --metadata TEXT      text sent with the leader's heartbeats
       --ttl N              multicast TTL / hop limit (default 1)

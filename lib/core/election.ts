@@ -36,7 +36,7 @@
 import { KnownNodes } from './known-nodes';
 import { checkMessage } from './message';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
-import { compareInstance, instanceKey, sameInstance, sameNode } from './priority';
+import { compareInstance, comparePriority, instanceKey, sameInstance, sameNode } from './priority';
 import { nextTerm, termNewer } from './term';
 import type {
   CandidacyReason, CoreEvent, FaultReason, FollowerReason, LeaderReason, Message, MessageType, NodeIdentity, Ready,
@@ -61,6 +61,8 @@ export interface ElectionCounters {
   okSuppressed: number;
   /** leaderUnreachable() hints that shortened the leader timeout. */
   leaderUnreachable: number;
+  /** Leaders heard alive well after their host refused a probe (their refusals are ignored since). */
+  probeContradicted: number;
 }
 
 type TimerName =
@@ -112,7 +114,7 @@ export class Election {
   readonly #conflictReportedAt = new Map<bigint, number>();
   readonly #counters: ElectionCounters = {
     elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0, okSuppressed: 0,
-    leaderUnreachable: 0,
+    leaderUnreachable: 0, probeContradicted: 0,
   };
 
   #role: Role = 'idle';
@@ -143,6 +145,12 @@ export class Election {
   #waitingOn = new Map<string, NodeIdentity>();
   /** This round's OK wait: failoverOkWaitMs after the loss of a known leader, else okWaitMs. */
   #roundOkWaitMs = 0;
+  /** The last leader followed (kept through rounds, unlike #leader): a lower successor means a failover. */
+  #lastFollowed: NodeIdentity | undefined;
+  /** A probe of this leader instance was refused at `at` and it has not been heard since. */
+  #probeHint: { readonly leader: string; readonly at: number } | undefined;
+  /** The leader instance whose host refused a probe while it was alive. */
+  #probeDistrusted: string | undefined;
   /** The pending OK tells a joiner who is next in line (see #stepFollower): the leader's answer does not cancel it. */
   #okNextInLine = false;
   #lastElectionSentAt = -Infinity;
@@ -190,13 +198,21 @@ export class Election {
 
   /**
    * The leader this node should probe for a dead process (see leaderUnreachable), or undefined:
-   * the v1 follower next in line below the leader does (as far as it knows), so probing costs
-   * about two datagrams per heartbeat in all, not two per follower.
+   * the v1 follower next in line below the leader does (as far as it knows), and not a leader
+   * whose host refused a probe while the leader was alive (see leaderRefusesProbes).
    */
   get probeTarget(): NodeIdentity | undefined {
     const leader = this.#leader;
-    if (this.#go || this.#role !== 'follower' || !leader) return undefined;
+    if (this.#go || this.#role !== 'follower' || !leader || this.leaderRefusesProbes) return undefined;
     return this.#knownNodes.rankOf(this.#self, PROBING_RANKS, leader) < PROBING_RANKS ? leader : undefined;
+  }
+
+  /**
+   * The current leader was heard well after its host refused our probe (a firewall that rejects
+   * unicast to the port, say): its refusals say nothing, and it is not probed any more.
+   */
+  get leaderRefusesProbes(): boolean {
+    return this.#leader !== undefined && this.#probeDistrusted === instanceKey(this.#leader);
   }
 
   /** Begins as a candidate. Calling it twice is a programming error. */
@@ -248,9 +264,11 @@ export class Election {
    */
   leaderUnreachable(now: number, address: string): Ready {
     const leader = this.#leader;
-    if (this.#role !== 'follower' || this.#go || !leader || leader.address !== address) return EMPTY_READY;
+    if (this.#role !== 'follower' || this.#go || !leader || leader.address !== address || this.leaderRefusesProbes) return EMPTY_READY;
     this.#enter(now);
     this.#counters.leaderUnreachable++;
+    const key = instanceKey(leader);
+    if (this.#probeHint?.leader !== key) this.#probeHint = { leader: key, at: this.#now };
     const deadline = this.#leaderHeardAt + (1 + DETECTION_MARGIN_HEARTBEATS) * this.#options.heartbeatMs;
     const current = this.#timers.get('leader-timeout');
     if (current === undefined || deadline < current) this.#timers.set('leader-timeout', deadline);
@@ -565,12 +583,13 @@ export class Election {
   #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#now): void {
     const previous = this.#leader;
     const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence?.term || this.#role !== 'follower';
-    if (previous && !sameInstance(previous, leader)) {
+    if (previous !== undefined && !sameInstance(previous, leader)) {
       this.#dropChallenger();
       // A lower node took office after ours: the cluster gave ours up (its successor probed it, or
       // timed out first). Forget it like a suspected leader, or it would lengthen our skew for good.
-      if (compareInstance(previous, leader) > 0) this.#knownNodes.forget(previous);
+      if (!sameNode(previous, leader) && comparePriority(previous, leader) > 0) this.#knownNodes.forget(previous);
     }
+    this.#noteLeaderHeard(leader, heardAt);
     this.#leader = leader;
     this.#leaderMetadata = metadata;
     this.#leaderHeardAt = heardAt;
@@ -590,6 +609,24 @@ export class Election {
     if (changed) {
       this.#events.push({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
     }
+    // After a failover the followers only know the new leader and whoever they heard on the way:
+    // many may think themselves next in line. Each says so once, at a random moment of the next
+    // heartbeat; a higher one's OK cancels a lower one's, so about ln N are sent.
+    const lastFollowed = this.#lastFollowed;
+    this.#lastFollowed = leader;
+    if (lastFollowed && !sameNode(lastFollowed, leader) && comparePriority(lastFollowed, leader) > 0 && this.probeTarget !== undefined) {
+      this.#sendOk(NEXT_IN_LINE, this.#options.random() * this.#options.heartbeatMs);
+    }
+  }
+
+  /** Our leader is heard: a refused probe well before this says its host rejects probes while it lives. */
+  #noteLeaderHeard(leader: NodeIdentity, heardAt: number): void {
+    const hint = this.#probeHint;
+    if (!hint) return;
+    this.#probeHint = undefined;
+    if (hint.leader !== instanceKey(leader) || heardAt - hint.at < this.#options.heartbeatMs / 2) return;
+    this.#probeDistrusted = hint.leader;
+    this.#counters.probeContradicted++;
   }
 
   #suspectLeader(): void {
@@ -607,6 +644,7 @@ export class Election {
   /** Out of office and out of any round, with no timers: 'fault' or 'stopped'. */
   #halt(to: 'fault' | 'stopped', reason: FaultReason | 'stopped'): void {
     this.#timers.clear();
+    this.#okNextInLine = false;
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
     this.#challenger = undefined;
@@ -714,11 +752,16 @@ export class Election {
    * candidate to stand down. So a cold start of N nodes costs about one OK per ELECTION burst,
    * not one per node above each sender.
    */
-  #sendOk(nextInLine = false): void {
+  #sendOk(nextInLine = false, delayMs = 0): void {
     if (nextInLine) this.#okNextInLine = true;
-    if (this.#timers.has('send-ok')) return;
-    let earliest = this.#lastOkSentAt + this.#answerWindowMs;
+    let earliest = Math.max(this.#lastOkSentAt + this.#answerWindowMs, this.#now + delayMs);
     if (!this.#go && !nextInLine) earliest = Math.max(earliest, this.#now + this.#okDelayMs());
+    const pending = this.#timers.get('send-ok');
+    if (pending !== undefined) {
+      // Only a next-in-line OK brings a pending (rank-delayed) one forward.
+      if (earliest < pending) this.#timers.set('send-ok', earliest);
+      return;
+    }
     if (this.#now >= earliest) {
       this.#lastOkSentAt = this.#now;
       this.#okNextInLine = false;

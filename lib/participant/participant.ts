@@ -9,6 +9,7 @@ import { sameInstance, type Election } from '../core';
 import type { ConflictReason, CoreEvent, FaultReason, Message, NodeIdentity, Ready, Role, StateReason, TermReason } from '../core/types';
 import { InterfaceMonitor, MulticastSocket, resolveInterface, type Datagram, type NicStatus } from '../socket';
 import { UnicastProbe } from '../socket/unicast-probe';
+import { needsScope } from '../socket/validate';
 import { createGoCodec, createV1Codec, type Codec } from '../wire';
 import { isLocalControlGroup } from './address';
 import { addArrivalDrops, emptyDropCounts, type ParticipantCounters, type ParticipantDropReason } from './counters';
@@ -391,11 +392,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   /**
    * Probes the leader the core names (see Election.probeTarget) every half heartbeat, so that a
    * leader whose process died while its host stays up is given up after 1.5 heartbeats instead
-   * of misses + ½. Only v1 followers just below the leader probe; everyone else closes its probe.
+   * of misses + ½. Only the v1 follower next in line probes; everyone else closes its probe.
    */
   #syncProbe(): void {
     const target = this.#phase === 'running' && this.#socket && this.#options.probeLeader ? this.#election.probeTarget : undefined;
     if (this.#probe !== undefined && this.#probe.peer === target?.address) return;
+    if (this.#probe !== undefined && this.#election.leaderRefusesProbes) {
+      this.#log.warn({ leader: this.#probe.peer }, "the leader's host answers our probe with ICMP port unreachable while the leader is alive (a firewall reject rule?); not probing it any more: allow unicast UDP to the group port from the LAN, or use --no-probe");
+    }
     this.#probe?.close();
     this.#probe = undefined;
     if (target === undefined) return;
@@ -404,9 +408,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     try {
       this.#probe = new UnicastProbe({
         family, address, port,
-        ...(family === 6 && address.toLowerCase().startsWith('fe80:') && { scopeId: this.#nic.index }),
+        ...(needsScope(address) && { scopeId: this.#nic.index }),
         interfaceName: this.#nic.name,
-        periodMs: this.#election.options.heartbeatMs / 2,
+        periodMs: Math.max(1, this.#election.options.heartbeatMs / 2),
         onRefused: () => {
           if (this.#phase === 'running') this.#step(() => this.#election.leaderUnreachable(performance.now(), address));
         },

@@ -86,9 +86,15 @@ export class UnicastProbe {
   }
 
   #onError(error: unknown): void {
-    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') {
+    const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+    if (code === 'ECONNREFUSED') {
       this.#stats.refused++;
       this.#options.onRefused();
+    } else if (code === 'EBADF' && syscall === 'uv_poll') {
+      // The ICMP error raised POLLERR, on which libuv stops the poll and reports EBADF. The error
+      // itself is still pending on the socket: a send returns it now (and every later one is
+      // found by the next periodic send).
+      this.#send();
     } else {
       this.#stats.otherErrors++;
     }

@@ -91,3 +91,59 @@ describe('a follower that did not suspect the old leader itself', () => {
     expect(types(follower.receive(msg('resign', node(7), 2n), 400))).toEqual(['election']);
   });
 });
+
+describe('a leader whose host refuses probes while it lives', () => {
+  it('is heard half a heartbeat or more after a refusal: its refusals are ignored and it is not probed any more', () => {
+    const follower = followerOf(node(8), node(9), 1n, { heartbeatMs: 100 });
+    follower.leaderUnreachable(20, node(9).address);
+    follower.receive(msg('coordinator', node(9), 1n), 101); // 81 ms after the hint: alive
+    expect(follower.leaderRefusesProbes).toBe(true);
+    expect(follower.counters.probeContradicted).toBe(1);
+    expect(follower.probeTarget).toBeUndefined();
+    follower.leaderUnreachable(150, node(9).address);
+    expect(follower.nextDeadline()).toBe(101 + 3.5 * 100);
+  });
+
+  it('a heartbeat already in flight when the process died (heard soon after the refusal) is no contradiction', () => {
+    const follower = followerOf(node(8), node(9), 1n, { heartbeatMs: 100 });
+    follower.leaderUnreachable(100, node(9).address);
+    follower.receive(msg('coordinator', node(9), 1n), 101);
+    expect(follower.leaderRefusesProbes).toBe(false);
+    expect(follower.probeTarget).toEqual(node(9));
+  });
+});
+
+describe('after a leader change, the follower next in line says so once', () => {
+  it('sends one OK at a random moment of the next heartbeat, cancelled by a higher follower’s OK', () => {
+    // Node 6 knows only 9 (leader) and 8 (next in line). 9 dies, 8 takes office: node 6 is now
+    // next in line as far as it knows, and says so.
+    const follower = followerOf(node(6), node(9), 1n, { heartbeatMs: 100 });
+    follower.receive(msg('ok', node(8), 1n), 10);
+    follower.receive(msg('coordinator', node(8), 2n), 400);
+    expect(follower.leader).toEqual(node(8));
+    expect(follower.probeTarget).toEqual(node(8));
+    expect(types(runUntil(follower, 500))).toEqual(['ok']);
+    // The same change, but node 7 (higher, also next in line as far as it knows) speaks first.
+    const lower = followerOf(node(6), node(9), 1n, { heartbeatMs: 100 });
+    lower.receive(msg('ok', node(8), 1n), 10);
+    lower.receive(msg('coordinator', node(8), 2n), 400);
+    lower.receive(msg('ok', node(7), 2n), 400);
+    expect(types(runUntil(lower, 500))).toEqual([]);
+    expect(lower.probeTarget).toBeUndefined();
+  });
+
+  it('a fault drops a pending next-in-line OK for good: a later ordinary OK is still cancelled by the leader', () => {
+    const follower = followerOf(node(6), node(9), 1n, { heartbeatMs: 100 });
+    follower.receive(msg('ok', node(8), 1n), 10);
+    follower.receive(msg('coordinator', node(8), 2n), 400); // a next-in-line OK is now pending
+    follower.fault(401, 'nic-down');
+    follower.recover(500);
+    follower.receive(msg('coordinator', node(8), 2n), 501);
+    expect(follower.role).toBe('follower');
+    // 200 ms without a heartbeat: the leader is not fresh, so node 6 answers a joiner itself, after
+    // its rank delay, unless a higher node (here the leader) speaks first.
+    expect(types(follower.receive(msg('election', node(2), 2n), 700))).toEqual([]);
+    follower.receive(msg('coordinator', node(8), 2n), 701);
+    expect(types(runUntil(follower, 760))).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@
 import type { MessageType } from '../../lib/core/types';
 import { Simulator, type ElectionConfig } from './simulator';
 
-export type StartPattern = 'processes' | 'uniform' | 'together';
+export type StartPattern = 'processes' | 'uniform' | 'together' | 'top-down';
 
 export interface ColdStartMeasurement {
   readonly nodes: number;
@@ -17,9 +17,9 @@ export interface ColdStartMeasurement {
   /** leader/follower events in the settle period after agreement. */
   readonly eventsAfterAgreement: number;
   readonly agreedAtMs: number | undefined;
-  /** With `crashTop`: ELECTION + OK from the top node's crash until the survivors agree. */
-  readonly failoverTraffic?: number;
-  readonly failoverAgreedAfterMs?: number;
+  /** With `crashes`: ELECTION + OK from each crash of the top live node until the survivors agree. */
+  readonly failoverTraffic?: number[];
+  readonly failoverAgreedAfterMs?: number[];
 }
 
 export function measureColdStart(options: {
@@ -34,8 +34,8 @@ export function measureColdStart(options: {
   spreadHeartbeats?: number;
   /** 'processes': how far apart a process starts its participants (ms). Default 0.1. */
   staggerMs?: number;
-  /** After the settle period, crash the top node and measure the failover too. */
-  crashTop?: boolean;
+  /** After the settle period, crash the top live node this many times (a settle period apart) and measure each failover. */
+  crashes?: number;
 }): ColdStartMeasurement {
   const config: ElectionConfig = options.config ?? { heartbeatMs: 100 };
   const heartbeatMs = config.heartbeatMs ?? 100;
@@ -74,6 +74,9 @@ export function measureColdStart(options: {
       const p = 1 + (i % (processes - 1));
       startAt(offsets[p]! + Math.floor(i / (processes - 1)) * (options.staggerMs ?? 0.1), i);
     }
+  } else if (options.pattern === 'top-down') {
+    // The worst order for who-knows-whom: each node starts after every node above it.
+    for (let i = n - 1; i >= 0; i--) startAt((n - 1 - i) * (options.staggerMs ?? 0.1), i);
   } else {
     for (let i = 0; i < n; i++) {
       const at = options.pattern === 'uniform' ? sim.random() * heartbeatMs : sim.random() * 0.5;
@@ -93,10 +96,17 @@ export function measureColdStart(options: {
   messages.ok = sim.sent.ok;
   const electionTraffic = messages.election + messages.ok + messages.coordinator;
   const result = { nodes: n, messages, electionTraffic, events, eventsAfterAgreement: eventsAfter, agreedAtMs: agreedAt };
-  if (!options.crashTop || agreedAt === undefined) return result;
-  const before = sim.sent.election + sim.sent.ok;
-  const crashedAt = sim.now;
-  sim.crash(top);
-  while (sim.now < crashedAt + limit && (sim.now < crashedAt + heartbeatMs || sim.agreement(true).length > 0)) sim.runUntil(sim.now + 1);
-  return { ...result, failoverTraffic: sim.sent.election + sim.sent.ok - before, failoverAgreedAfterMs: sim.now - crashedAt };
+  if (!options.crashes || agreedAt === undefined) return result;
+  const failoverTraffic: number[] = [];
+  const failoverAgreedAfterMs: number[] = [];
+  for (let c = 0; c < options.crashes; c++) {
+    const before = sim.sent.election + sim.sent.ok;
+    const crashedAt = sim.now;
+    sim.crash(top - c);
+    while (sim.now < crashedAt + limit && (sim.now < crashedAt + heartbeatMs || sim.agreement(true).length > 0)) sim.runUntil(sim.now + 1);
+    failoverTraffic.push(sim.sent.election + sim.sent.ok - before);
+    failoverAgreedAfterMs.push(sim.now - crashedAt);
+    sim.runUntil(sim.now + settleMs);
+  }
+  return { ...result, failoverTraffic, failoverAgreedAfterMs };
 }

@@ -56,3 +56,22 @@ describe('UnicastProbe', () => {
       .toThrow(/peer is not a numeric address of the socket's family/);
   });
 });
+
+describe('UnicastProbe reacts to the ICMP itself, not to the next send', () => {
+  it('reports the refusal right after the probe that drew it, with no other error', async () => {
+    const { port } = randomGroupAndPort();
+    const peer = new MulticastSocket({ family: 4, groupsOnly: true });
+    peer.bind(port);
+    let refusedAt = 0;
+    const period = 400;
+    const p = probe(port, () => (refusedAt ||= Date.now()), period);
+    await waitUntil(() => peer.stats.probes >= 1, 5_000, 'the first probe');
+    peer.close();
+    const closedAt = Date.now();
+    await waitUntil(() => refusedAt > 0, 5_000, 'a refusal');
+    // The next probe goes out at most one period after the close; its ICMP is reported at once
+    // (not one more period later, at the send after it).
+    expect(refusedAt - closedAt).toBeLessThan(period + period / 2);
+    expect(p.stats.otherErrors).toBe(0);
+  });
+});

@@ -98,6 +98,35 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     }
   });
 
+  it("a live leader whose host rejects unicast to the port is not probed any more: one warning, no failover", async () => {
+    const port = testPort();
+    const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, (i + 1) * 10, port));
+    const leaderHost = lan.hosts[2]!;
+    const table = 'mbreject';
+    try {
+      await waitForAgreement(nodes, '30', CONVERGE_MS);
+      const eventsBefore = nodes.map((node) => node.events.length);
+      // A firewall reject rule for unicast to the port: ICMP port unreachable while the leader lives.
+      await leaderHost.exec(['nft', 'add', 'table', 'inet', table]);
+      await leaderHost.exec(['nft', 'add', 'chain', 'inet', table, 'in', '{ type filter hook input priority 0; policy accept; }']);
+      await leaderHost.exec(['nft', 'add', 'rule', 'inet', table, 'in', 'ip', 'daddr', leaderHost.eth0.ipv4, 'udp', 'dport', String(port), 'reject']);
+      const warning = /answers our probe with ICMP port unreachable while the leader is alive/g;
+      const warnings = (node: CliNode): number => node.stderr.match(warning)?.length ?? 0;
+      const deadline = Date.now() + 10_000;
+      while (warnings(nodes[1]!) === 0 && Date.now() < deadline) await sleep(50);
+      await sleep(1_000);
+      expect(warnings(nodes[1]!), nodes[1]!.stderr).toBe(1); // id 20: next in line
+      // Id 10 probes too if it never heard id 20 (all three started in one round, where 20's OK
+      // to 10 gave way to 30's): then it warns once as well.
+      expect(warnings(nodes[0]!), nodes[0]!.stderr).toBeLessThanOrEqual(1);
+      expect(warnings(nodes[2]!)).toBe(0);
+      nodes.forEach((node, i) => expect(node.events.slice(eventsBefore[i]), node.name).toEqual([]));
+    } finally {
+      await leaderHost.exec(['nft', 'delete', 'table', 'inet', table]).catch(() => undefined);
+      await stopAll(nodes);
+    }
+  });
+
   it('SIGTERM resigns: a stopped event, exit 0 within 1 s, and a quick handover', async () => {
     const port = testPort();
     const nodes = lan.hosts.slice(0, 3).map((host, i) => start(host, i + 1, port));

@@ -705,6 +705,18 @@ void UdpSocket::DrainReadable(int status) {
     return;
   }
   if (status < 0) {
+    int pending = 0;
+    socklen_t pending_len = sizeof(pending);
+    // libuv reports POLLERR as EBADF and stops the poll. On a connected socket that is an ICMP
+    // error (ECONNREFUSED): read it (which clears it), poll on, and report it as a receive would.
+    if (status == UV_EBADF && native_ != nullptr && !native_->closing &&
+        getsockopt(native_->fd, SOL_SOCKET, SO_ERROR, &pending, &pending_len) == 0 && pending != 0 &&
+        uv_poll_start(&native_->poll, UV_READABLE, OnPoll) == 0) {
+      napi_value error = MakeSystemErrorValue(env, pending, "recvmsg");
+      if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
+      napi_close_handle_scope(env, scope);
+      return;
+    }
     napi_value error = MakeSystemErrorValue(env, -status, "uv_poll");
     if (error != nullptr) Dispatch(env, self, "onerror", 1, &error);
     napi_close_handle_scope(env, scope);

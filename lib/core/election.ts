@@ -202,9 +202,7 @@ export class Election {
    * whose host refused a probe while the leader was alive (see leaderRefusesProbes).
    */
   get probeTarget(): NodeIdentity | undefined {
-    const leader = this.#leader;
-    if (this.#go || this.#role !== 'follower' || !leader || this.leaderRefusesProbes) return undefined;
-    return this.#knownNodes.rankOf(this.#self, PROBING_RANKS, leader) < PROBING_RANKS ? leader : undefined;
+    return this.#nextInLine() && !this.leaderRefusesProbes ? this.#leader : undefined;
   }
 
   /**
@@ -395,12 +393,16 @@ export class Election {
           // Except that the nodes next in line (the probers) say so: a joiner does not hear the
           // silent followers that started before it, and one that thinks itself next in line
           // would probe, and after a failover claim in the same few ms as the real successor.
-          if (this.probeTarget !== undefined) this.#sendOk(NEXT_IN_LINE);
+          if (this.#nextInLine()) this.#sendOk(NEXT_IN_LINE);
           return;
         }
         return this.#sendOk();
       case 'ok':
-        if (higher && !this.#staleHigher(term)) this.#noteHigherActivity(from);
+        // With a fresh leader a higher follower's OK answers a joiner or says it is next in line:
+        // no election is under way. Our leader's own (sent just before it took office) neither.
+        if (higher && !this.#staleHigher(term) && !this.#leaderIsFresh() && !(leader && sameInstance(leader, from))) {
+          this.#noteHigherActivity(from);
+        }
         return;
       case 'coordinator':
         if (leader && sameInstance(leader, from)) {
@@ -565,6 +567,12 @@ export class Election {
     this.#leader = this.#self;
     this.#leaderMetadata = this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
     this.#fence = { leader: this.#self, term: this.#term };
+    if (!this.#go) {
+      // A leader's COORDINATOR answers everyone: an OK still pending would make followers think
+      // a round is under way.
+      this.#timers.delete('send-ok');
+      this.#okNextInLine = false;
+    }
     this.#waitingOn.clear();
     this.#clearRoleTimers();
     this.#transition('leader', reason);
@@ -614,19 +622,34 @@ export class Election {
     // heartbeat; a higher one's OK cancels a lower one's, so about ln N are sent.
     const lastFollowed = this.#lastFollowed;
     this.#lastFollowed = leader;
-    if (lastFollowed && !sameNode(lastFollowed, leader) && comparePriority(lastFollowed, leader) > 0 && this.probeTarget !== undefined) {
+    if (lastFollowed && !sameNode(lastFollowed, leader) && comparePriority(lastFollowed, leader) > 0 && this.#nextInLine()) {
       this.#sendOk(NEXT_IN_LINE, this.#options.random() * this.#options.heartbeatMs);
     }
   }
 
-  /** Our leader is heard: a refused probe well before this says its host rejects probes while it lives. */
+  /**
+   * Our leader is heard: a refused probe well before this says its host rejects probes while it
+   * lives. Heard sooner, it may be a heartbeat that was in flight when the process died: the hint
+   * stands, and the next heartbeat (a dead leader sends none) decides.
+   */
   #noteLeaderHeard(leader: NodeIdentity, heardAt: number): void {
     const hint = this.#probeHint;
     if (!hint) return;
+    if (hint.leader !== instanceKey(leader)) {
+      this.#probeHint = undefined;
+      return;
+    }
+    if (heardAt - hint.at < this.#options.heartbeatMs / 2) return;
     this.#probeHint = undefined;
-    if (hint.leader !== instanceKey(leader) || heardAt - hint.at < this.#options.heartbeatMs / 2) return;
     this.#probeDistrusted = hint.leader;
     this.#counters.probeContradicted++;
+  }
+
+  /** A v1 follower that knows no node between itself and its leader. */
+  #nextInLine(): boolean {
+    const leader = this.#leader;
+    if (this.#go || this.#role !== 'follower' || !leader) return false;
+    return this.#knownNodes.rankOf(this.#self, PROBING_RANKS, leader) < PROBING_RANKS;
   }
 
   #suspectLeader(): void {

@@ -76,12 +76,15 @@ export class UnicastProbe {
     this.#native.close();
   }
 
-  #send(): void {
+  #send(retry = true): void {
     if (this.#native.isClosed()) return;
     try {
       if (this.#native.send(EMPTY, this.#options.address, this.#options.port, this.#options.scopeId)) this.#stats.sent++;
     } catch (error) {
-      this.#onError(error); // a refusal still pending from the last probe surfaces here too
+      // A refusal still pending from the last probe surfaces here too; that send did not go out.
+      const refused = (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+      this.#onError(error);
+      if (refused && retry) this.#send(false);
     }
   }
 
@@ -91,9 +94,8 @@ export class UnicastProbe {
       this.#stats.refused++;
       this.#options.onRefused();
     } else if (code === 'EBADF' && syscall === 'uv_poll') {
-      // The ICMP error raised POLLERR, on which libuv stops the poll and reports EBADF. The error
-      // itself is still pending on the socket: a send returns it now (and every later one is
-      // found by the next periodic send).
+      // libuv stopped the poll on POLLERR without an error pending (the addon reads and reports a
+      // pending one as ECONNREFUSED and polls on): a send finds out, and later ones keep doing so.
       this.#send();
     } else {
       this.#stats.otherErrors++;

@@ -104,12 +104,15 @@ describe('a leader whose host refuses probes while it lives', () => {
     expect(follower.nextDeadline()).toBe(101 + 3.5 * 100);
   });
 
-  it('a heartbeat already in flight when the process died (heard soon after the refusal) is no contradiction', () => {
+  it('a heartbeat already in flight when the process died (heard soon after the refusal) is no contradiction; the next one is', () => {
     const follower = followerOf(node(8), node(9), 1n, { heartbeatMs: 100 });
     follower.leaderUnreachable(100, node(9).address);
     follower.receive(msg('coordinator', node(9), 1n), 101);
     expect(follower.leaderRefusesProbes).toBe(false);
     expect(follower.probeTarget).toEqual(node(9));
+    // A dead leader sends no further heartbeat; this one is alive behind a reject rule.
+    follower.receive(msg('coordinator', node(9), 1n), 201);
+    expect(follower.leaderRefusesProbes).toBe(true);
   });
 });
 
@@ -145,5 +148,25 @@ describe('after a leader change, the follower next in line says so once', () => 
     expect(types(follower.receive(msg('election', node(2), 2n), 700))).toEqual([]);
     follower.receive(msg('coordinator', node(8), 2n), 701);
     expect(types(runUntil(follower, 760))).toEqual([]);
+  });
+});
+
+describe('OKs that are not an election', () => {
+  it("a higher follower's OK under a fresh leader does not make a later leader timeout wait for it", () => {
+    const follower = followerOf(node(5), node(9), 1n, { heartbeatMs: 100 }); // heard at 1
+    follower.receive(msg('ok', node(7), 1n), 50); // 7 tells a joiner it is next in line
+    // 9 dies: at 351 node 5 times out and, after its skew (it knows 7 above it), speaks; it does
+    // not sit in 'waiting' for 7 until 550.
+    expect(types(runUntil(follower, 400))).toContain('election');
+  });
+
+  it('taking office drops an OK still pending from the round', () => {
+    const candidate = makeElection(node(5), { heartbeatMs: 100 });
+    candidate.start(0); // ELECTION; ok-wait until 100
+    expect(types(candidate.receive(msg('election', node(2)), 90))).toEqual(['ok']);
+    expect(types(candidate.receive(msg('election', node(3)), 95))).toEqual([]); // coalesced to 115
+    const after = runUntil(candidate, 200);
+    expect(candidate.role).toBe('leader');
+    expect(types(after)).not.toContain('ok');
   });
 });

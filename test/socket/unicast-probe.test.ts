@@ -74,4 +74,15 @@ describe('UnicastProbe reacts to the ICMP itself, not to the next send', () => {
     expect(refusedAt - closedAt).toBeLessThan(period + period / 2);
     expect(p.stats.otherErrors).toBe(0);
   });
+
+  it('keeps polling after a refusal: every probe to a dead port goes out and is reported refused', async () => {
+    const { port } = randomGroupAndPort();
+    let refusals = 0;
+    const p = probe(port, () => refusals++, 40);
+    await sleep(450);
+    // About 11 probes; each refused (no ICMP rate limit on loopback), none lost to a pending error.
+    expect(refusals).toBeGreaterThanOrEqual(8); // every other one if the poll stopped after the first
+    expect(p.stats.sent).toBeGreaterThanOrEqual(refusals);
+    expect(p.stats.otherErrors).toBe(0);
+  });
 });

@@ -122,6 +122,31 @@ std::string RequireString(const Napi::CallbackInfo& info, size_t i, const char* 
   return info[i].As<Napi::String>().Utf8Value();
 }
 
+// A peer given as (address, port 1..65535, optional scopeId) at info[first..first + 2], as a
+// sockaddr of the socket's family; `role` names it in the error.
+struct Peer {
+  std::string address;
+  uint32_t port;
+  sockaddr_storage addr;
+  socklen_t len;
+};
+
+Peer RequirePeer(const Napi::CallbackInfo& info, size_t first, int family, const char* role) {
+  Peer peer;
+  peer.address = RequireString(info, first, "address");
+  peer.port = RequireUint32(info, first + 1, "port");
+  if (peer.port < 1 || peer.port > 65535) throw Napi::RangeError::New(info.Env(), "port must be 1..65535");
+  const uint32_t scope_id =
+      info.Length() > first + 2 && !info[first + 2].IsUndefined() ? RequireUint32(info, first + 2, "scopeId") : 0;
+  peer.len = 0;
+  if (!ParseAddress(family, peer.address, static_cast<uint16_t>(peer.port), scope_id, &peer.addr, &peer.len)) {
+    throw Napi::TypeError::New(info.Env(), std::string(role) + " is not a numeric address of the socket's family");
+  }
+  return peer;
+}
+
+std::string PeerText(const Peer& peer) { return peer.address + ":" + std::to_string(peer.port); }
+
 // Rethrows its argument; scheduled with setImmediate so the exception leaves from Node's
 // own immediate queue and becomes a normal 'uncaughtException'.
 napi_value Rethrow(napi_env env, napi_callback_info info) {
@@ -441,20 +466,12 @@ void UdpSocket::BindToDevice(const Napi::CallbackInfo& info) {
 void UdpSocket::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int fd = RequireFd(env);
-  const std::string address = RequireString(info, 0, "address");
-  const uint32_t port = RequireUint32(info, 1, "port");
-  if (port < 1 || port > 65535) throw Napi::RangeError::New(env, "port must be 1..65535");
-  const uint32_t scope_id = info.Length() > 2 && !info[2].IsUndefined() ? RequireUint32(info, 2, "scopeId") : 0;
-  sockaddr_storage dest;
-  socklen_t len = 0;
-  if (!ParseAddress(family_, address, static_cast<uint16_t>(port), scope_id, &dest, &len)) {
-    throw Napi::TypeError::New(env, "peer is not a numeric address of the socket's family");
-  }
+  const Peer peer = RequirePeer(info, 0, family_, "peer");
   int rc;
   do {
-    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&dest), len);
+    rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&peer.addr), peer.len);
   } while (rc != 0 && errno == EINTR);
-  if (rc != 0) throw SystemError(env, errno, "connect", address + ":" + std::to_string(port));
+  if (rc != 0) throw SystemError(env, errno, "connect", PeerText(peer));
 }
 
 Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
@@ -464,18 +481,10 @@ Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "data must be a Uint8Array or Buffer");
   }
   Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
-  const std::string address = RequireString(info, 1, "address");
-  const uint32_t port = RequireUint32(info, 2, "port");
-  if (port < 1 || port > 65535) throw Napi::RangeError::New(env, "port must be 1..65535");
-  const uint32_t scope_id = info.Length() > 3 && !info[3].IsUndefined() ? RequireUint32(info, 3, "scopeId") : 0;
-  sockaddr_storage dest;
-  socklen_t len = 0;
-  if (!ParseAddress(family_, address, static_cast<uint16_t>(port), scope_id, &dest, &len)) {
-    throw Napi::TypeError::New(env, "destination is not a numeric address of the socket's family");
-  }
+  const Peer dest = RequirePeer(info, 1, family_, "destination");
   ssize_t sent;
   do {
-    sent = ::sendto(fd, data.Data(), data.ByteLength(), 0, reinterpret_cast<sockaddr*>(&dest), len);
+    sent = ::sendto(fd, data.Data(), data.ByteLength(), 0, reinterpret_cast<const sockaddr*>(&dest.addr), dest.len);
   } while (sent < 0 && errno == EINTR);
   // BSD kernels refuse a destination on a connected socket (the leader probe connects).
   if (sent < 0 && errno == EISCONN) {
@@ -486,7 +495,7 @@ Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
   if (sent < 0) {
     // A full queue is back-pressure, not a failure of the socket: the caller counts it.
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return Napi::Boolean::New(env, false);
-    throw SystemError(env, errno, "sendto", address + ":" + std::to_string(port));
+    throw SystemError(env, errno, "sendto", PeerText(dest));
   }
   return Napi::Boolean::New(env, true);
 }

@@ -28,5 +28,8 @@ export {
   type WireKey,
 } from './wire';
 
+// Addresses: the GROUP:PORT option and the multicast rule.
+export { parseGroupAddress, isMulticast, type GroupAddress } from './address';
+
 // The multicast socket and interface lookup.
 export * from './socket';

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { UINT64_MAX } from '../core/types';
 import { isLogLevel, type LogLevel } from './stderr-logger';
 import { UsageError } from './usage';
-import { parseVip, type VipSpec } from './vip';
+import type { FloatingAddress } from '../address';
+import { parseVip } from './vip';
 
 export interface RunArgs {
   readonly command: 'run';
@@ -27,7 +28,7 @@ export interface RunArgs {
   readonly notify?: string;
   readonly hookTimeoutMs: number;
   /** Floating addresses held while leading (--vip, repeatable). */
-  readonly vips: readonly VipSpec[];
+  readonly vips: readonly FloatingAddress[];
   /** Rewritten atomically on every transition. */
   readonly statusFile?: string;
   /** Resign and exit when the parent process dies (default on; --no-parent-watch turns it off). */
@@ -117,7 +118,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   };
 }
 
-function vip(text: string): VipSpec {
+function vip(text: string): FloatingAddress {
   try {
     return parseVip(text);
   } catch (error) {

@@ -6,6 +6,7 @@
 //    "vip":{"addresses":[…],"held":bool}}   (vip only with --vip)
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { formatGroupAddress } from '../address';
 import type { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import { eventLine, formatEventLine, type EventLine } from './output';
@@ -21,14 +22,13 @@ export interface StatusExtras {
 
 export function statusLine(participant: StatusSource, extras: StatusExtras = {}, time?: number): EventLine {
   const { name, index, address } = participant.interface;
-  const group = participant.group;
   const counters = participant.counters;
   return eventLine('status', participant.self.id, participant.term, participant.leader, time, {
     state: participant.state,
     since: extras.since ?? null,
     pid: process.pid,
     interface: { name, index, address },
-    group: group.family === 6 ? `[${group.group}]:${group.port}` : `${group.group}:${group.port}`,
+    group: formatGroupAddress(participant.group),
     timers: participant.timers,
     counters: {
       sent: counters.sent,

@@ -2,60 +2,14 @@
 // and removes it with rtnetlink and announces it (gratuitous ARP for IPv4, an unsolicited
 // neighbour advertisement for IPv6); nothing here shells out to `ip` or `arping`.
 import { readFileSync } from 'node:fs';
-import { isMulticastAddress, parseAddress } from '../core/address';
+import { parseFloatingAddress, type FloatingAddress } from '../address';
 import { codedError } from '../errors';
 import type { Logger } from '../participant/logger';
 import { nativeBinding } from '../socket/binding';
 
-export interface VipSpec {
-  /** Canonical text (dotted quad, or RFC 5952 IPv6). */
-  readonly address: string;
-  readonly prefixLength: number;
-  readonly family: 4 | 6;
-}
-
-const EXAMPLE = 'e.g. 192.0.2.10/24 or 2001:db8::10/64';
-
-function invalid(text: string, why: string): Error {
-  return codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', `--vip ${JSON.stringify(text)}: ${why}`);
-}
-
-/**
- * Parses `ADDR/PREFIX`. The prefix is required (it decides the subnet route the kernel adds).
- * Rejects multicast, unspecified, loopback, broadcast, IPv4-mapped IPv6, zone ids and an IPv4
- * network or broadcast address of its own prefix.
- */
-export function parseVip(text: string): VipSpec {
-  if (typeof text !== 'string' || text.trim() === '') throw invalid(String(text), `expected ADDR/PREFIX (${EXAMPLE})`);
-  const slash = text.lastIndexOf('/');
-  if (slash < 0) throw invalid(text, `the prefix length is missing: expected ADDR/PREFIX (${EXAMPLE})`);
-  const addressText = text.slice(0, slash);
-  const prefixText = text.slice(slash + 1);
-  if (addressText.includes('%')) throw invalid(text, 'a zone id (%…) is not allowed: the address goes on the election interface');
-  const parsed = parseAddress(addressText);
-  if (!parsed) throw invalid(text, `${JSON.stringify(addressText)} is not a numeric IPv4 or IPv6 address (${EXAMPLE})`);
-  if (parsed.family === 4 && addressText.includes(':')) throw invalid(text, 'an IPv4-mapped IPv6 address cannot be a floating address; write the IPv4 address');
-  const max = parsed.family === 4 ? 32 : 128;
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) < 1 || Number(prefixText) > max) {
-    throw invalid(text, `the prefix length must be an integer from 1 to ${max}, got ${JSON.stringify(prefixText)}`);
-  }
-  const prefixLength = Number(prefixText);
-  const b = parsed.bytes;
-  if (b.every((byte) => byte === 0)) throw invalid(text, 'the unspecified address cannot be a floating address');
-  if (isMulticastAddress(parsed)) throw invalid(text, 'a multicast address cannot be a floating address');
-  if (parsed.family === 4) {
-    if (b[0] === 127) throw invalid(text, 'a loopback address cannot be a floating address');
-    if (b[0] === 0 || b[0]! >= 240) throw invalid(text, 'a reserved or broadcast address cannot be a floating address');
-    if (prefixLength <= 30) {
-      const value = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-      const host = value & (2 ** (32 - prefixLength) - 1);
-      if (host === 0) throw invalid(text, `${parsed.text} is the network address of /${prefixLength}`);
-      if (host === 2 ** (32 - prefixLength) - 1) throw invalid(text, `${parsed.text} is the broadcast address of /${prefixLength}`);
-    }
-  } else {
-    if (b.slice(0, 15).every((byte) => byte === 0) && b[15] === 1) throw invalid(text, 'the loopback address cannot be a floating address');
-  }
-  return Object.freeze({ address: parsed.text, prefixLength, family: parsed.family });
+/** Parses `ADDR/PREFIX` for --vip; the rules of a floating address are lib/address.ts's. */
+export function parseVip(text: string): FloatingAddress {
+  return parseFloatingAddress(text, '--vip');
 }
 
 /** The addon's three VIP functions (injectable for unit tests). */
@@ -68,7 +22,7 @@ export interface VipNative {
 export interface VipManagerOptions {
   interfaceIndex: number;
   interfaceName: string;
-  vips: readonly VipSpec[];
+  vips: readonly FloatingAddress[];
   logger: Logger;
   /** Announcements per acquire, the first at once (keepalived's garp_master_repeat). Default 5. */
   announceCount?: number;
@@ -118,7 +72,7 @@ function checkInteger(value: unknown, what: string, min: number, max: number): n
   return value;
 }
 
-const label = (vip: VipSpec): string => `${vip.address}/${vip.prefixLength}`;
+const label = (vip: FloatingAddress): string => `${vip.address}/${vip.prefixLength}`;
 
 /**
  * Adds the floating addresses to the election NIC on taking office and removes them on leaving
@@ -128,7 +82,7 @@ const label = (vip: VipSpec): string => `${vip.address}/${vip.prefixLength}`;
 export class VipManager {
   private index: number;
   private name: string;
-  private readonly vips: readonly VipSpec[];
+  private readonly vips: readonly FloatingAddress[];
   private readonly logger: Logger;
   private readonly announceCount: number;
   private readonly announceIntervalMs: number;
@@ -147,9 +101,9 @@ export class VipManager {
       throw codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', 'VipManager: interfaceName must be a non-empty string');
     }
     this.name = options.interfaceName;
-    if (!Array.isArray(options.vips)) throw codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', 'VipManager: vips must be an array of VipSpec');
-    // Re-validated (and deduplicated): a hand-made VipSpec goes through the same checks as --vip.
-    const unique = new Map<string, VipSpec>();
+    if (!Array.isArray(options.vips)) throw codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', 'VipManager: vips must be an array of FloatingAddress');
+    // Re-validated (and deduplicated): a hand-made FloatingAddress goes through the same checks as --vip.
+    const unique = new Map<string, FloatingAddress>();
     for (const vip of options.vips) {
       const checked = parseVip(`${vip.address}/${vip.prefixLength}`);
       unique.set(label(checked), checked);
@@ -189,7 +143,7 @@ export class VipManager {
     return this.heldOn !== undefined;
   }
 
-  get addresses(): readonly VipSpec[] {
+  get addresses(): readonly FloatingAddress[] {
     return this.vips;
   }
 

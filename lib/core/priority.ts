@@ -1,7 +1,7 @@
 // Priority order of the Bully election: (id, then address), compared as the Go library does
 // (pid first, then the IP byte by byte) but with every address in one 16-byte form so IPv4 and
 // IPv6 senders compare consistently. The nonce only tells starts apart; it is not priority.
-import { addressToBytes16 } from './address';
+import { addressToBytes16 } from '../address';
 import type { NodeIdentity } from './types';
 
 const cache = new Map<string, Uint8Array>();

@@ -2,5 +2,4 @@ export { Participant, type ParticipantEvents, type LeaderInfo, type BoundInterfa
 export { type ParticipantOptions, type ParticipantKey, type WireMode, type ParticipantTimers } from './options';
 export { type ParticipantCounters, type ParticipantDropReason } from './counters';
 export { type Logger, type LogFn, silentLogger } from './logger';
-export { parseGroupAddress, type GroupAddress } from './address';
 export { newParticipant, Follower, Leader, type SeedCallback, type SeedParticipant, type SeedState } from './seed';

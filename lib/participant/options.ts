@@ -4,7 +4,7 @@ import { Election, type ElectionOptions, type ResolvedElectionOptions } from '..
 import { checkMetadataSize } from '../core/message';
 import { UINT64_MAX, type NodeIdentity } from '../core/types';
 import { checkKeyId, clusterNameBytes, MAX_KEY_ID, MIN_SECRET_BYTES, secretBytes } from '../wire';
-import { parseGroupAddress, type GroupAddress } from './address';
+import { parseGroupAddress, type GroupAddress } from '../address';
 import { describeValue, rangeError, typeError, withCode } from '../errors';
 import { cryptoRandom } from './identity';
 import { isLogger, silentLogger, type Logger } from './logger';

@@ -6,6 +6,5 @@ export type { InterfaceMonitorEvents, InterfaceMonitorOptions, NicStatus } from 
 export { listInterfaces, resolveInterface, findInterface } from './interfaces';
 export type { InterfaceAddress, InterfaceFlags, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
 export { MAX_PAYLOAD_BYTES } from './validate';
-export { isMulticast } from '../core/address';
 export type { Family as IpFamily } from './validate';
 export type { SocketErrorCode } from './errors';

@@ -8,7 +8,7 @@ import { rangeError, typeError } from './errors';
 import type { NetworkInterfaceInfo } from './interface-types';
 import { chooseAddress, listInterfaces, lookupInterface } from './interfaces';
 import { assertFamily, type Family } from './validate';
-import { canonicalAddress } from '../core/address';
+import { canonicalAddress } from '../address';
 
 /** What a participant needs to know about its interface, as of one read of the table. */
 export interface NicStatus {
@@ -194,7 +194,7 @@ export function nicStatus(spec: string | number, family: Family, interfaces: rea
   const nic = lookupInterface(spec, interfaces);
   if (!nic) return ABSENT;
   const candidates = nic.addresses.filter((a) => a.family === family);
-  const chosen = candidates.length === 0 ? undefined : chooseAddress(spec, candidates, family);
+  const chosen = candidates.length === 0 ? undefined : chooseAddress(spec, candidates);
   return Object.freeze({
     present: true,
     name: nic.name,

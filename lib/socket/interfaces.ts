@@ -3,7 +3,7 @@ import { nativeBinding } from './binding';
 import { codedError, rangeError, typeError } from './errors';
 import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
 import { describeValue } from '../errors';
-import { canonicalAddress, parseAddress } from '../core/address';
+import { canonicalAddress, isLinkLocalAddress, parseAddress, parseHostAddress } from '../address';
 import { assertFamily, type Family } from './validate';
 
 /** Every interface of this host (network namespace), ordered by index. */
@@ -56,7 +56,7 @@ export function resolveInterface(spec: string | number, family: Family): Resolve
       `interface ${found.name} (${found.index}) has no IPv${family} address`,
     );
   }
-  const chosen = chooseAddress(spec, candidates, family);
+  const chosen = chooseAddress(spec, candidates);
   return {
     name: found.name,
     index: found.index,
@@ -89,10 +89,12 @@ export function lookupInterface(spec: string | number, interfaces: readonly Netw
  * the spec itself when it is one of them, else IPv4 prefers a routable address over
  * 169.254/16 and IPv6 a global or ULA address over link-local.
  */
-export function chooseAddress(spec: string | number, candidates: readonly InterfaceAddress[], family: Family): InterfaceAddress {
+export function chooseAddress(spec: string | number, candidates: readonly InterfaceAddress[]): InterfaceAddress {
   const wanted = specAddress(spec);
   const matching = wanted === undefined ? undefined : candidates.find((a) => canonicalAddress(a.address) === wanted);
-  const isLinkLocal = (a: InterfaceAddress): boolean =>
-    family === 4 ? a.address.startsWith('169.254.') : /^fe[89ab]/i.test(canonicalAddress(a.address));
+  const isLinkLocal = (a: InterfaceAddress): boolean => {
+    const parsed = parseHostAddress(a.address);
+    return parsed !== undefined && isLinkLocalAddress(parsed);
+  };
   return matching ?? candidates.find((a) => !isLinkLocal(a)) ?? candidates[0]!;
 }

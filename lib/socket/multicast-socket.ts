@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { nativeBinding, type NativeUdpSocket } from './binding';
 import { describeValue } from '../errors';
-import { isMulticast } from '../core/address';
+import { isMulticast, needsScope } from '../address';
 import { codedError, rangeError, typeError } from './errors';
 import { findInterface, resolveInterface } from './interfaces';
 import type { ResolvedInterface } from './interface-types';
@@ -12,7 +12,6 @@ import {
   assertPayload,
   assertPort,
   assertTTL,
-  needsScope,
   parseSocketAddress,
   parseGroup,
   type Family,

@@ -1,5 +1,5 @@
 // Argument checks made before any syscall, each failing with its own clear, coded error.
-import { isMulticast, parseAddress, parseHostAddress, splitZone } from '../core/address';
+import { isMulticast, parseAddress, splitZone } from '../address';
 import { describeValue } from '../errors';
 import { rangeError, typeError } from './errors';
 
@@ -36,13 +36,6 @@ export function parseSocketAddress(value: unknown, family: Family, what: string)
     );
   }
   return zone === undefined ? { address: parsed.text } : { address: parsed.text, zone };
-}
-
-/** Link-scoped IPv6 destinations (ff01::/16, ff02::/16, fe80::/10) need an interface scope. */
-export function needsScope(address: string): boolean {
-  const parsed = parseHostAddress(address);
-  if (parsed?.family !== 6) return false;
-  return /^ff[0-9a-f]?[12]:/.test(parsed.text) || /^fe[89ab][0-9a-f]:/.test(parsed.text);
 }
 
 export function parseGroup(value: unknown, family: Family): string {

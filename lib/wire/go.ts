@@ -2,7 +2,7 @@
 // It carries no term, nonce, sequence, flags, metadata, cluster or authentication.
 import { inspect } from 'node:util';
 import type { Message, MessageType } from '../core/types';
-import { parseAddress, unicastProblem } from '../core/address';
+import { parseAddress, unicastProblem } from '../address';
 import { wireTypeError } from './errors';
 import { drop, type Codec, type DecodeResult } from './types';
 import { UINT64_MAX } from '../core/types';

@@ -7,7 +7,5 @@ export { checkKeyId, type V1CodecOptions, type WireKey } from './v1-options';
 export { createGoCodec, GoCodec, GO_PACKET_BYTES } from './go';
 export { WireSecret, MIN_SECRET_BYTES, secretBytes } from './secret';
 export { clusterId, clusterNameBytes, MAX_CLUSTER_NAME_BYTES } from './cluster';
-export { parseAddress, addressToBytes16 } from '../core/address';
-export type { ParsedAddress } from '../core/address';
 export { MAX_V1_PACKET_BYTES, MAX_KEY_ID, V1_VERSION } from './v1-layout';
 export { DEFAULT_REPLAY_WINDOW } from './replay';

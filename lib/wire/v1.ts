@@ -2,7 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import { MAX_METADATA_BYTES, type Message } from '../core/types';
-import { formatIPv4, formatIPv6, isIPv4Mapped, unicastProblem } from '../core/address';
+import { formatIPv4, formatIPv6, isIPv4Mapped, unicastProblem } from '../address';
 import { wireRangeError, wireTypeError } from './errors';
 import { ReplayWindow, senderKey } from './replay';
 import { drop, type Codec, type DecodeResult } from './types';

@@ -1,6 +1,6 @@
 // Checks a Message before encoding; both codecs share these so their errors read the same.
 import { UINT64_MAX } from '../core/types';
-import { parseAddress, unicastProblem, type ParsedAddress } from '../core/address';
+import { parseAddress, unicastProblem, type ParsedAddress } from '../address';
 import { describeValue } from '../errors';
 import { wireRangeError, wireTypeError } from './errors';
 

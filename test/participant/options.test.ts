@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseGroupAddress } from '../../lib/participant/address';
+import { parseGroupAddress } from '../../lib/address';
 import { resolveParticipantOptions, type ParticipantOptions } from '../../lib/participant/options';
 import { Participant } from '../../lib/participant';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressToBytes16, parseAddress } from '../../lib/wire';
+import { addressToBytes16, parseAddress } from '../../lib/address';
 
 describe('address parsing and canonical text', () => {
   it.each([

@@ -2,7 +2,8 @@
 // well-formed, and every accepted packet is canonical (re-encodes to the very same bytes).
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../lib/core/types';
-import { DROP_REASONS, createGoCodec, createV1Codec, parseAddress, type Codec, type DecodeResult } from '../../lib/wire';
+import { parseAddress } from '../../lib/address';
+import { DROP_REASONS, createGoCodec, createV1Codec, type Codec, type DecodeResult } from '../../lib/wire';
 import { seededRandom } from '../../lib/core';
 import { SECRET_ONE, message, sender } from './fixtures';
 

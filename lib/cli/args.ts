@@ -1,6 +1,7 @@
 // Command-line parsing with node:util parseArgs; every bad flag becomes a UsageError.
 import { parseArgs } from 'node:util';
 import { UINT64_MAX } from '../core/types';
+import { toUint64 } from '../validate';
 import { isLogLevel, type LogLevel } from './stderr-logger';
 import { UsageError } from './usage';
 import type { FloatingAddress } from '../address';
@@ -188,9 +189,11 @@ function unsignedBigInt(flag: string, text: string): bigint {
   const range = `0 to ${UINT64_MAX} (2^64-1)`;
   if (/^-[0-9]+$/.test(text)) throw new UsageError(`${flag} must not be negative: give an unsigned integer from ${range}, got "${text}"`);
   if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an unsigned decimal integer from ${range}, got "${text}"`);
-  const value = BigInt(text);
-  if (value > UINT64_MAX) throw new UsageError(`${flag} must be below 2^64 (at most ${UINT64_MAX}), got ${text}`);
-  return value;
+  try {
+    return toUint64(BigInt(text), flag, 'bigint');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function positiveNumber(flag: string, text: string): number {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseFloatingAddress, type FloatingAddress } from '../address';
 import { codedError } from '../errors';
+import { checkOptionsObject } from '../validate';
 import type { Logger } from '../participant/logger';
 import { nativeBinding } from '../socket/binding';
 
@@ -93,9 +94,7 @@ export class VipManager {
   private closed = false;
 
   constructor(options: VipManagerOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', 'VipManager: an options object is required');
-    }
+    checkOptionsObject(options, { owner: 'VipManager', code: 'ERR_MULTIBULLY_INVALID_ARGUMENT' });
     this.index = checkInteger(options.interfaceIndex, 'interfaceIndex', 1, 0x7fffffff);
     if (typeof options.interfaceName !== 'string' || options.interfaceName === '') {
       throw codedError('ERR_MULTIBULLY_INVALID_ARGUMENT', 'VipManager: interfaceName must be a non-empty string');

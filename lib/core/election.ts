@@ -33,6 +33,7 @@
 // - Go mode: terms are always 0, no RESIGN, ELECTION at most every 2 s (a Go node restarts its
 //   2 s election on each one), a sitting leader answers a lower ELECTION with OK (which cancels
 //   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
+import { codedError } from '../errors';
 import { KnownNodes } from './known-nodes';
 import { checkMessage } from './message';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
@@ -217,7 +218,7 @@ export class Election {
   start(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
     if (this.#role !== 'idle') {
-      throw Object.assign(new Error('election already started'), { code: 'ERR_ELECTION_STARTED' });
+      throw codedError('ERR_ELECTION_STARTED', 'election already started');
     }
     this.#enter(now);
     this.#beginCandidacy('start', this.#options.startListenMs);

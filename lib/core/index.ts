@@ -3,6 +3,8 @@ export * from './types';
 export { Election, type ElectionCounters } from './election';
 export {
   resolveElectionOptions,
+  checkElectionSettings,
+  checkElectionMode,
   GO_ELECTION_MS,
   GO_FOLLOWER_TIMEOUT_MS,
   MAX_SKEW_RANK,

@@ -1,9 +1,11 @@
 // Election options: defaults derived from the heartbeat, and validation that rejects timer
 // combinations that cannot work (see the design note in election.ts for why each bound exists).
+import { rangeError, typeError } from '../errors';
+import { checkOptionsObject, toUint64 } from '../validate';
 import { checkMetadataSize } from './message';
 import { addressBytes } from './priority';
 import { seededRandom } from './random';
-import { UINT64_MAX, type NodeIdentity } from './types';
+import type { NodeIdentity } from './types';
 
 export type ElectionMode = 'v1' | 'go';
 
@@ -66,107 +68,119 @@ export const MAX_SKEW_RANK = 10;
 const MAX_HEARTBEAT_MS = 60_000;
 const MAX_WAIT_MS = 600_000;
 
-const KNOWN_OPTIONS = new Set([
-  'self', 'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs',
-  'failoverOkWaitMs',
+const KNOWN_SETTINGS = new Set([
+  'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs', 'failoverOkWaitMs',
 ]);
-
-function checkUint64(value: unknown, name: string): bigint {
-  if (typeof value !== 'bigint') throw new TypeError(`${name} must be a bigint, got ${typeof value}`);
-  if (value < 0n || value > UINT64_MAX) throw new RangeError(`${name} must be in 0..2^64-1, got ${value}`);
-  return value;
-}
+const KNOWN_OPTIONS = new Set([...KNOWN_SETTINGS, 'self']);
 
 function checkMs(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${typeof value}`);
+  if (typeof value !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `${name} must be a number of milliseconds, got ${typeof value}`);
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be a finite number in ${min}..${max} ms, got ${value}`);
+    throw rangeError('ERR_OUT_OF_RANGE', `${name} must be a finite number in ${min}..${max} ms, got ${value}`);
   }
   return value;
 }
 
 function checkIdentity(value: unknown): NodeIdentity {
-  if (typeof value !== 'object' || value === null) throw new TypeError('self must be an object { id, address, nonce }');
+  if (typeof value !== 'object' || value === null) throw typeError('ERR_INVALID_ARG_TYPE', 'self must be an object { id, address, nonce }');
   const { id, address, nonce } = value as Record<string, unknown>;
-  checkUint64(id, 'self.id');
-  checkUint64(nonce, 'self.nonce');
-  if (typeof address !== 'string') throw new TypeError(`self.address must be a string, got ${typeof address}`);
+  toUint64(id, 'self.id', 'bigint');
+  toUint64(nonce, 'self.nonce', 'bigint');
+  if (typeof address !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `self.address must be a string, got ${typeof address}`);
   addressBytes(address); // throws a TypeError naming the bad address
   return { id: id as bigint, address, nonce: nonce as bigint };
 }
 
-/** Fills in defaults and validates; throws TypeError/RangeError with the offending option named. */
+/** 'v1' or 'go' (the Participant's `wire` option is this mode). */
+export function checkElectionMode(mode: unknown, path: string): asserts mode is ElectionMode {
+  if (mode !== 'v1' && mode !== 'go') throw typeError('ERR_INVALID_ARG_VALUE', `${path} must be 'v1' or 'go', got ${JSON.stringify(mode)}`);
+}
+
+/** Fills in defaults and validates; throws TypeError/RangeError with the offending option named, and a code. */
 export function resolveElectionOptions(options: ElectionOptions): ResolvedElectionOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('election options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown election option ${JSON.stringify(key)}`);
-  }
+  checkOptionsObject(options, { owner: 'election', known: KNOWN_OPTIONS });
   const self = checkIdentity(options.self);
+  const settings = resolveSettings(options);
+  return { self, ...settings, random: settings.random ?? seededRandom(self.nonce ^ self.id) };
+}
+
+/**
+ * Checks every option but the identity, by the same rules: for a driver that validates its
+ * configuration before it knows its own address.
+ */
+export function checkElectionSettings(settings: Omit<ElectionOptions, 'self'>): void {
+  checkOptionsObject(settings, { owner: 'election', known: KNOWN_SETTINGS });
+  resolveSettings(settings);
+}
+
+function resolveSettings(options: Omit<ElectionOptions, 'self'>): Omit<ResolvedElectionOptions, 'self' | 'random'> & { random: (() => number) | undefined } {
   const mode = options.mode ?? 'v1';
-  if (mode !== 'v1' && mode !== 'go') throw new TypeError(`mode must be 'v1' or 'go', got ${JSON.stringify(mode)}`);
+  checkElectionMode(mode, 'mode');
   const go = mode === 'go';
 
   const heartbeatMs = checkMs(options.heartbeatMs ?? (go ? 250 : 100), 'heartbeatMs', 1, MAX_HEARTBEAT_MS);
   const misses = options.misses ?? 3;
-  if (typeof misses !== 'number') throw new TypeError(`misses must be a number, got ${typeof misses}`);
+  if (typeof misses !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `misses must be a number, got ${typeof misses}`);
   if (!Number.isInteger(misses) || misses < 1 || misses > 100) {
-    throw new RangeError(`misses must be an integer in 1..100, got ${misses}`);
+    throw rangeError('ERR_OUT_OF_RANGE', `misses must be an integer in 1..100, got ${misses}`);
   }
   const preempt = options.preempt ?? true;
-  if (typeof preempt !== 'boolean') throw new TypeError(`preempt must be a boolean, got ${typeof preempt}`);
+  if (typeof preempt !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `preempt must be a boolean, got ${typeof preempt}`);
 
   // OK answers come back within a round trip plus the answer window (a quarter heartbeat), so one
   // heartbeat is ample on a LAN and also lets a joiner hear a sitting leader's regular heartbeat.
   const okWaitMs = checkMs(options.okWaitMs ?? (go ? 2 : 1) * heartbeatMs, 'okWaitMs', 1, MAX_WAIT_MS);
   if (!preempt && okWaitMs < heartbeatMs) {
     // Without preemption a joiner must hear a sitting leader before it may claim: one full period.
-    throw new RangeError(`okWaitMs (${okWaitMs}) must be at least heartbeatMs (${heartbeatMs}) when preempt is false`);
+    throw rangeError('ERR_OUT_OF_RANGE', `okWaitMs (${okWaitMs}) must be at least heartbeatMs (${heartbeatMs}) when preempt is false`);
   }
   const coordinatorWaitMs = checkMs(
     options.coordinatorWaitMs ?? (go ? GO_ELECTION_MS + 2 * heartbeatMs : 5 * heartbeatMs),
     'coordinatorWaitMs', 1, MAX_WAIT_MS,
   );
   if (coordinatorWaitMs <= heartbeatMs) {
-    throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be longer than heartbeatMs (${heartbeatMs})`);
+    throw rangeError('ERR_OUT_OF_RANGE', `coordinatorWaitMs (${coordinatorWaitMs}) must be longer than heartbeatMs (${heartbeatMs})`);
   }
   if (coordinatorWaitMs < okWaitMs) {
-    throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be at least okWaitMs (${okWaitMs}): a higher node needs its own okWait to win`);
+    throw rangeError('ERR_OUT_OF_RANGE', `coordinatorWaitMs (${coordinatorWaitMs}) must be at least okWaitMs (${okWaitMs}): a higher node needs its own okWait to win`);
   }
   // A failover candidate has sat out its skew: any live higher node that noticed the failure has
   // spoken already, so the OK wait need only cover a round trip plus event-loop jitter. A late OK
   // is safe (preemption and terms converge), it only costs a second leader change.
   if (go && options.failoverOkWaitMs !== undefined) {
-    throw new RangeError('failoverOkWaitMs is not supported in go mode: Go nodes need the full okWaitMs to answer');
+    throw rangeError('ERR_OUT_OF_RANGE', 'failoverOkWaitMs is not supported in go mode: Go nodes need the full okWaitMs to answer');
   }
   const failoverOkWaitMs = go
     ? okWaitMs
     : checkMs(options.failoverOkWaitMs ?? Math.min(okWaitMs, Math.max(1, heartbeatMs / 20)), 'failoverOkWaitMs', 0, MAX_WAIT_MS);
   if (failoverOkWaitMs > okWaitMs) {
-    throw new RangeError(`failoverOkWaitMs (${failoverOkWaitMs}) must be at most okWaitMs (${okWaitMs})`);
+    throw rangeError('ERR_OUT_OF_RANGE', `failoverOkWaitMs (${failoverOkWaitMs}) must be at most okWaitMs (${okWaitMs})`);
   }
   const skewStepMs = checkMs(options.skewStepMs ?? heartbeatMs / 5, 'skewStepMs', 0, MAX_HEARTBEAT_MS);
 
   let metadata = new Uint8Array(0);
   if (options.metadata !== undefined) {
-    if (!(options.metadata instanceof Uint8Array)) throw new TypeError('metadata must be a Uint8Array');
+    if (!(options.metadata instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'metadata must be a Uint8Array');
     checkMetadataSize(options.metadata, 'metadata');
     metadata = Uint8Array.from(options.metadata); // own copy: callers may reuse their buffer
   }
-  const random = options.random ?? seededRandom(self.nonce ^ self.id);
-  if (typeof random !== 'function') throw new TypeError('random must be a function returning numbers in [0, 1)');
+  const random = options.random;
+  if (random !== undefined && typeof random !== 'function') {
+    throw typeError('ERR_INVALID_ARG_TYPE', 'random must be a function returning numbers in [0, 1)');
+  }
 
   if (go) {
     if (heartbeatMs > GO_FOLLOWER_TIMEOUT_MS / 2) {
-      throw new RangeError(`heartbeatMs (${heartbeatMs}) must be at most ${GO_FOLLOWER_TIMEOUT_MS / 2} in go mode: Go followers give up after ${GO_FOLLOWER_TIMEOUT_MS} ms`);
+      throw rangeError('ERR_OUT_OF_RANGE', `heartbeatMs (${heartbeatMs}) must be at most ${GO_FOLLOWER_TIMEOUT_MS / 2} in go mode: Go followers give up after ${GO_FOLLOWER_TIMEOUT_MS} ms`);
     }
     if (coordinatorWaitMs < GO_ELECTION_MS + heartbeatMs) {
-      throw new RangeError(`coordinatorWaitMs (${coordinatorWaitMs}) must be at least ${GO_ELECTION_MS} + heartbeatMs in go mode: a higher Go node takes ${GO_ELECTION_MS} ms to announce`);
+      throw rangeError('ERR_OUT_OF_RANGE', `coordinatorWaitMs (${coordinatorWaitMs}) must be at least ${GO_ELECTION_MS} + heartbeatMs in go mode: a higher Go node takes ${GO_ELECTION_MS} ms to announce`);
     }
-    if (metadata.length > 0) throw new RangeError('metadata is not supported in go mode (the Go wire format has no room for it)');
+    if (metadata.length > 0) throw rangeError('ERR_OUT_OF_RANGE', 'metadata is not supported in go mode (the Go wire format has no room for it)');
   }
 
   return {
-    self, heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
+    heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
     maxSkewRank: MAX_SKEW_RANK,
     minElectionGapMs: go ? GO_ELECTION_MS : 0,
     startListenMs: go ? 2 * heartbeatMs : 0,

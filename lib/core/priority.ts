@@ -2,6 +2,7 @@
 // (pid first, then the IP byte by byte) but with every address in one 16-byte form so IPv4 and
 // IPv6 senders compare consistently. The nonce only tells starts apart; it is not priority.
 import { addressToBytes16 } from '../address';
+import { typeError } from '../errors';
 import type { NodeIdentity } from './types';
 
 const cache = new Map<string, Uint8Array>();
@@ -15,10 +16,10 @@ export function addressBytes(address: string): Uint8Array {
   const cached = cache.get(address);
   if (cached) return cached;
   if (typeof address !== 'string') {
-    throw new TypeError(`address must be a string, got ${typeof address}`);
+    throw typeError('ERR_INVALID_ARG_TYPE', `address must be a string, got ${typeof address}`);
   }
   const result = addressToBytes16(address);
-  if (!result) throw new TypeError(`address must be an IPv4 or IPv6 literal, got ${JSON.stringify(address)}`);
+  if (!result) throw typeError('ERR_INVALID_ARG_VALUE', `address must be an IPv4 or IPv6 literal, got ${JSON.stringify(address)}`);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(address, result);
   return result;

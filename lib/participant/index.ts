@@ -1,5 +1,5 @@
 export { Participant, type ParticipantEvents, type LeaderInfo, type BoundInterface } from './participant';
-export { type ParticipantOptions, type ParticipantKey, type WireMode, type ParticipantTimers } from './options';
+export { type ParticipantOptions, type ParticipantTimers } from './options';
 export { type ParticipantCounters, type ParticipantDropReason } from './counters';
 export { type Logger, type LogFn, silentLogger } from './logger';
 export { newParticipant, Follower, Leader, type SeedCallback, type SeedParticipant, type SeedState } from './seed';

@@ -1,6 +1,6 @@
 // Loads the compiled addon (a prebuild from prebuilds/ or a local build/ via node-gyp-build).
 import * as path from 'node:path';
-import { codedError } from './errors';
+import { codedError } from '../errors';
 import type { NetworkInterfaceInfo } from './interface-types';
 
 /** The native socket as the addon exposes it; only multicast-socket.ts talks to it. */

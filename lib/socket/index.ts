@@ -7,4 +7,3 @@ export { listInterfaces, resolveInterface, findInterface } from './interfaces';
 export type { InterfaceAddress, InterfaceFlags, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
 export { MAX_PAYLOAD_BYTES } from './validate';
 export type { Family as IpFamily } from './validate';
-export type { SocketErrorCode } from './errors';

@@ -3,10 +3,10 @@
 // listens to rtnetlink link/address notifications; elsewhere the interface table is polled.
 import { EventEmitter } from 'node:events';
 import { nativeBinding, type NativeInterfaceMonitor } from './binding';
-import { codedError as baseCodedError, describeValue } from '../errors';
-import { rangeError, typeError } from './errors';
+import { codedError, describeValue, rangeError, typeError } from '../errors';
+import { checkOptionsObject } from '../validate';
 import type { NetworkInterfaceInfo } from './interface-types';
-import { chooseAddress, listInterfaces, lookupInterface } from './interfaces';
+import { checkInterfaceSpec, chooseAddress, listInterfaces, lookupInterface } from './interfaces';
 import { assertFamily, type Family } from './validate';
 import { canonicalAddress } from '../address';
 
@@ -65,10 +65,8 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
 
   constructor(options: InterfaceMonitorOptions) {
     super();
-    if (options === null || typeof options !== 'object') {
-      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `options must be an object, got ${describeValue(options)}`);
-    }
-    assertSpec(options.spec);
+    checkOptionsObject(options, { code: 'ERR_MULTIBULLY_INVALID_ARGUMENT' });
+    checkInterfaceSpec(options.spec);
     assertFamily(options.family);
     const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     if (
@@ -186,7 +184,7 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
  * `family` on that NIC, else IPv4 prefers non-169.254/16, IPv6 prefers non-fe80::/10.
  */
 export function nicStatus(spec: string | number, family: Family, interfaces: readonly NetworkInterfaceInfo[]): NicStatus {
-  assertSpec(spec);
+  checkInterfaceSpec(spec);
   assertFamily(family);
   if (!Array.isArray(interfaces)) {
     throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `interfaces must be an array, got ${describeValue(interfaces)}`);
@@ -205,27 +203,12 @@ export function nicStatus(spec: string | number, family: Family, interfaces: rea
   });
 }
 
-function assertSpec(spec: unknown): asserts spec is string | number {
-  if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < 1 || spec > 0xffff_ffff) {
-      throw rangeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `interface index must be a positive integer, got ${spec}`);
-    }
-    return;
-  }
-  if (typeof spec !== 'string' || spec === '') {
-    throw typeError(
-      'ERR_MULTIBULLY_INVALID_ARGUMENT',
-      `interface must be a name, an index or a local address, got ${describeValue(spec)}`,
-    );
-  }
-}
-
 function openNative(required: boolean): NativeInterfaceMonitor | undefined {
   const Native = nativeBinding().InterfaceMonitor;
   if (Native === undefined) {
     if (!required) return undefined;
     // The addon's own code for a missing platform feature.
-    throw baseCodedError('ERR_MULTIBULLY_UNSUPPORTED', `mode 'netlink' needs Linux (platform is ${process.platform})`);
+    throw codedError('ERR_MULTIBULLY_UNSUPPORTED', `mode 'netlink' needs Linux (platform is ${process.platform})`);
   }
   try {
     return new Native();

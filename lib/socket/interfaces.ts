@@ -1,8 +1,7 @@
 // Interface lookup and resolution of "eth0" / 4 / "10.0.0.2" to one exact interface.
 import { nativeBinding } from './binding';
-import { codedError, rangeError, typeError } from './errors';
+import { codedError, describeValue, rangeError, typeError } from '../errors';
 import type { InterfaceAddress, NetworkInterfaceInfo, ResolvedInterface } from './interface-types';
-import { describeValue } from '../errors';
 import { canonicalAddress, isLinkLocalAddress, parseAddress, parseHostAddress } from '../address';
 import { assertFamily, type Family } from './validate';
 
@@ -17,20 +16,8 @@ export function listInterfaces(): NetworkInterfaceInfo[] {
  * ERR_MULTIBULLY_UNKNOWN_INTERFACE listing the interfaces that exist.
  */
 export function findInterface(spec: string | number, interfaces = listInterfaces()): NetworkInterfaceInfo {
-  let found: NetworkInterfaceInfo | undefined;
-  if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < 1) {
-      throw rangeError('ERR_MULTIBULLY_UNKNOWN_INTERFACE', `interface index must be a positive integer, got ${spec}`);
-    }
-    found = lookupInterface(spec, interfaces);
-  } else if (typeof spec === 'string' && spec !== '') {
-    found = lookupInterface(spec, interfaces);
-  } else {
-    throw typeError(
-      'ERR_MULTIBULLY_INVALID_ARGUMENT',
-      `interface must be a name, an index or a local address, got ${describeValue(spec)}`,
-    );
-  }
+  checkInterfaceSpec(spec);
+  const found = lookupInterface(spec, interfaces);
   if (!found) {
     const existing = interfaces.map((i) => `${i.name} (${i.index})`).join(', ');
     throw rangeError(
@@ -65,6 +52,20 @@ export function resolveInterface(spec: string | number, family: Family): Resolve
     scopeId: family === 6 ? found.index : 0,
     flags: found.flags,
   };
+}
+
+/**
+ * The one check of an interface spec (the `interface` option, a socket's NIC argument, the
+ * monitor's spec): a non-empty string (a name, a decimal index or a local address) or a positive
+ * integer index. Anything else cannot name a NIC: ERR_MULTIBULLY_INVALID_ARGUMENT.
+ */
+export function checkInterfaceSpec(spec: unknown, path = 'interface'): asserts spec is string | number {
+  const problem = `${path} must be a NIC name, a positive index or a local address, got ${describeValue(spec)}`;
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < 1 || spec > 0xffff_ffff) throw rangeError('ERR_MULTIBULLY_INVALID_ARGUMENT', problem);
+    return;
+  }
+  if (typeof spec !== 'string' || spec === '') throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', problem);
 }
 
 /** The canonical address an interface spec names (an IPv6 `%zone` ignored), if it is one. */

@@ -1,9 +1,9 @@
 // MulticastSocket: the typed wrapper around the native UDP socket.
 import { EventEmitter } from 'node:events';
 import { nativeBinding, type NativeUdpSocket } from './binding';
-import { describeValue } from '../errors';
 import { isMulticast, needsScope } from '../address';
-import { codedError, rangeError, typeError } from './errors';
+import { codedError, describeValue, rangeError, typeError } from '../errors';
+import { checkOptionsObject } from '../validate';
 import { findInterface, resolveInterface } from './interfaces';
 import type { ResolvedInterface } from './interface-types';
 import {
@@ -117,9 +117,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
 
   constructor(options: MulticastSocketOptions) {
     super();
-    if (options === null || typeof options !== 'object') {
-      throw typeError('ERR_MULTIBULLY_INVALID_ARGUMENT', `options must be an object, got ${describeValue(options)}`);
-    }
+    checkOptionsObject(options, { code: 'ERR_MULTIBULLY_INVALID_ARGUMENT' });
     assertFamily(options.family);
     const maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
     if (!Number.isInteger(maxDatagramSize) || maxDatagramSize < 1 || maxDatagramSize > 65_536) {

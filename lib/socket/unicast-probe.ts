@@ -5,7 +5,7 @@
 // It is a hint, never proof: ICMP is unauthenticated and a host may stay silent (firewall, host
 // down, another process on the port). The caller may only shorten a timeout with it.
 import { nativeBinding, type NativeUdpSocket } from './binding';
-import { rangeError } from './errors';
+import { rangeError } from '../errors';
 
 export interface UnicastProbeOptions {
   readonly family: 4 | 6;

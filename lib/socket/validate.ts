@@ -1,7 +1,6 @@
 // Argument checks made before any syscall, each failing with its own clear, coded error.
 import { isMulticast, parseAddress, splitZone } from '../address';
-import { describeValue } from '../errors';
-import { rangeError, typeError } from './errors';
+import { describeValue, rangeError, typeError } from '../errors';
 
 export type Family = 4 | 6;
 
@@ -58,7 +57,7 @@ export function assertPort(port: unknown, min: 0 | 1, what: string): asserts por
 
 export function assertTTL(hops: unknown): asserts hops is number {
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > 255) {
-    throw rangeError('ERR_MULTIBULLY_INVALID_TTL', `ttl must be an integer 0..255, got ${describeValue(hops)}`);
+    throw rangeError('ERR_MULTIBULLY_INVALID_TTL', `ttl must be in 0..255 (an integer), got ${describeValue(hops)}`);
   }
 }
 

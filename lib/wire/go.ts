@@ -3,10 +3,12 @@
 import { inspect } from 'node:util';
 import type { Message, MessageType } from '../core/types';
 import { parseAddress, unicastProblem } from '../address';
-import { wireTypeError } from './errors';
+import { typeError } from '../errors';
 import { drop, type Codec, type DecodeResult } from './types';
 import { UINT64_MAX } from '../core/types';
-import { checkMessage, checkSenderAddress, toUint64 } from './validate';
+import { toUint64 } from '../validate';
+import { checkMessage } from '../core/message';
+import { checkSenderAddress } from './validate';
 
 export const GO_PACKET_BYTES = 128;
 export const GO_SEPARATOR = 0x7c; // '|'
@@ -36,12 +38,12 @@ export class GoCodec implements Codec {
     const m = checkMessage(message);
     const kind = GO_KIND_CODES[m.type];
     if (kind === undefined) {
-      throw wireTypeError(`the Go legacy wire has no ${m.type} message; a go-mode participant must not send one`);
+      throw typeError('ERR_INVALID_ARG_TYPE', `the Go legacy wire has no ${m.type} message; a go-mode participant must not send one`);
     }
     if (m.metadata && m.metadata.length > 0) {
-      throw wireTypeError('the Go legacy wire cannot carry metadata; leave metadata unset in go mode');
+      throw typeError('ERR_INVALID_ARG_TYPE', 'the Go legacy wire cannot carry metadata; leave metadata unset in go mode');
     }
-    const id = toUint64(m.from.id, 'message.from.id');
+    const id = toUint64(m.from.id, 'message.from.id', 'bigint-or-number');
     const address = checkSenderAddress(m.from.address);
     const text = `${kind}|${address.text}|${id}|`;
     // Longest possible text is 69 bytes (45-char IPv6 + 20-digit pid), so padding always fits.

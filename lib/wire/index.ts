@@ -3,7 +3,8 @@
 export { DROP_REASONS } from './types';
 export type { Codec, DecodeResult, DropReason } from './types';
 export { createV1Codec, V1Codec } from './v1';
-export { checkKeyId, type V1CodecOptions, type WireKey } from './v1-options';
+export { type V1CodecOptions } from './v1-options';
+export { checkKeyId, checkKeys, checkSendKeyId, type WireKey } from './keys';
 export { createGoCodec, GoCodec, GO_PACKET_BYTES } from './go';
 export { WireSecret, MIN_SECRET_BYTES, secretBytes } from './secret';
 export { clusterId, clusterNameBytes, MAX_CLUSTER_NAME_BYTES } from './cluster';

@@ -2,29 +2,31 @@
 // or JSON.stringify: the bytes live only inside a crypto KeyObject in a private field.
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { wireRangeError, wireTypeError } from './errors';
+import { rangeError, typeError } from '../errors';
 
 /** Shorter secrets are rejected: HMAC-SHA256 is only as strong as its key. */
 export const MIN_SECRET_BYTES = 16;
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
-/** A secret's bytes (a string as UTF-8). Never echoes the value: it may be a secret of the wrong type. */
-export function secretBytes(secret: unknown, label: string): Uint8Array {
+/**
+ * The one rule of a secret: a string (as UTF-8) or bytes, at least MIN_SECRET_BYTES long. Errors
+ * name `path` and never echo the value: it may be a secret of the wrong type.
+ */
+export function secretBytes(secret: unknown, path: string): Uint8Array {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-  if (!(bytes instanceof Uint8Array)) throw wireTypeError(`${label} must be a string or a Uint8Array, got ${typeof secret}`);
-  if (bytes.length === 0) throw wireRangeError(`${label} must not be empty`, 'ERR_INVALID_ARG_VALUE');
+  if (!(bytes instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', `${path} must be a string or a Uint8Array, got ${typeof secret}`);
+  if (bytes.length === 0) throw rangeError('ERR_INVALID_ARG_VALUE', `${path} must not be empty`);
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw rangeError('ERR_INVALID_ARG_VALUE', `${path} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length})`);
+  }
   return bytes;
 }
 
 export class WireSecret {
   readonly #key: KeyObject;
 
-  constructor(secret: Uint8Array | string, label = 'secret') {
-    const bytes = secretBytes(secret, label);
-    if (bytes.length < MIN_SECRET_BYTES) {
-      throw wireRangeError(`${label} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length})`, 'ERR_INVALID_ARG_VALUE');
-    }
-    this.#key = createSecretKey(Buffer.from(bytes)); // copies: later mutation by the caller has no effect
+  constructor(secret: Uint8Array | string, path = 'secret') {
+    this.#key = createSecretKey(Buffer.from(secretBytes(secret, path))); // copies: later mutation by the caller has no effect
   }
 
   /** HMAC-SHA256 of data under this secret (32 bytes). */

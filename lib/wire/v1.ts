@@ -3,7 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import { MAX_METADATA_BYTES, type Message } from '../core/types';
 import { formatIPv4, formatIPv6, isIPv4Mapped, unicastProblem } from '../address';
-import { wireRangeError, wireTypeError } from './errors';
+import { rangeError, typeError } from '../errors';
+import { toUint64 } from '../validate';
 import { ReplayWindow, senderKey } from './replay';
 import { drop, type Codec, type DecodeResult } from './types';
 import { resolveV1Options, type ResolvedV1Options, type V1CodecOptions } from './v1-options';
@@ -25,7 +26,8 @@ import {
   V1_VERSION,
   addressFieldLength,
 } from './v1-layout';
-import { checkMessage, checkMetadataSize, checkSenderAddress, toUint64 } from './validate';
+import { checkMessage, checkMetadataSize } from '../core/message';
+import { checkSenderAddress } from './validate';
 
 export function createV1Codec(options: V1CodecOptions): V1Codec {
   return new V1Codec(options);
@@ -63,18 +65,18 @@ export class V1Codec implements Codec {
 
   encode(message: Message): Buffer {
     const m = checkMessage(message);
-    const term = toUint64(m.term, 'message.term');
-    const id = toUint64(m.from.id, 'message.from.id');
-    const nonce = toUint64(m.from.nonce, 'message.from.nonce');
-    const seq = toUint64(m.seq, 'message.seq');
+    const term = toUint64(m.term, 'message.term', 'bigint-or-number');
+    const id = toUint64(m.from.id, 'message.from.id', 'bigint-or-number');
+    const nonce = toUint64(m.from.nonce, 'message.from.nonce', 'bigint-or-number');
+    const seq = toUint64(m.seq, 'message.seq', 'bigint-or-number');
     const address = checkSenderAddress(m.from.address);
     const flags = m.flags ?? 0;
     if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > MESSAGE_FLAGS_MASK) {
-      throw wireRangeError(`message.flags must be an integer 0..${MESSAGE_FLAGS_MASK} (bit 0x80 is reserved for auth)`);
+      throw rangeError('ERR_OUT_OF_RANGE', `message.flags must be an integer 0..${MESSAGE_FLAGS_MASK} (bit 0x80 is reserved for auth)`);
     }
     const metadata = m.metadata;
     if (metadata && metadata.length > 0 && m.type !== 'coordinator') {
-      throw wireTypeError(`message.metadata is only carried by coordinator messages, not ${m.type}`);
+      throw typeError('ERR_INVALID_ARG_TYPE', `message.metadata is only carried by coordinator messages, not ${m.type}`);
     }
     if (metadata) checkMetadataSize(metadata, 'message.metadata');
 

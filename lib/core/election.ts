@@ -214,34 +214,56 @@ export class Election {
     return this.#leader !== undefined && this.#probeDistrusted === instanceKey(this.#leader);
   }
 
-  /** Begins as a candidate. Calling it twice is a programming error. */
-  start(now: number): Ready {
+  /**
+   * Begins as a candidate. `reason` says why this round starts: 'start', or a RecoveryReason for
+   * the new identity of a node that was in 'fault' (its address changed while it was), which
+   * leaves 'fault' as recover() does. Calling it twice is a programming error.
+   */
+  start(now: number, reason: 'start' | RecoveryReason = 'start'): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
     if (this.#role !== 'idle') {
       throw codedError('ERR_ELECTION_STARTED', 'election already started');
     }
     this.#enter(now);
-    this.#beginCandidacy('start', this.#options.startListenMs);
+    if (reason !== 'start') this.#role = 'fault';
+    this.#beginCandidacy(reason, this.#options.startListenMs);
     return this.#flush();
   }
 
-  /** Feeds one decoded message from the network. Before start() and after stop() it is ignored. */
+  /**
+   * Feeds one decoded message from the network. Before start() and after stop() it is ignored;
+   * in 'fault' it is only counted. The node's own messages (looped back) are counted and dropped here.
+   */
   receive(message: Message, now: number): Ready {
     checkMessage(message, { bigints: true });
-    if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
+    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
     this.#enter(now);
+    if (this.#isOwn(message.from)) {
+      this.#counters.ownIgnored++;
+      return EMPTY_READY;
+    }
+    this.#counters.messagesReceived++;
+    if (this.#role === 'fault') return EMPTY_READY;
     this.#handle(message);
     return this.#flush();
   }
 
-  /** Fires every timer due at or before now. */
-  tick(now: number): Ready {
+  /**
+   * Fires every timer due at or before now. `unheard`: the driver could send nothing since this
+   * round's ELECTION, that one included, so nobody heard the round: a claim of office due now
+   * would be baseless, and the node faults ('send-failing') instead.
+   */
+  tick(now: number, { unheard = false }: { readonly unheard?: boolean } = {}): Ready {
     if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
     this.#enter(now);
     for (let i = 0; i < MAX_FIRINGS_PER_TICK; i++) {
       const due = this.#dueTimer();
       if (!due) break;
       this.#timers.delete(due);
+      if (due === 'ok-wait' && unheard) {
+        this.#halt('fault', 'send-failing');
+        break;
+      }
       this.#fire(due);
     }
     return this.#flush();
@@ -311,20 +333,18 @@ export class Election {
 
   // ---- input: one step function per role (etcd raft style) -----------------------------------
 
+  /** Our own packet, looped back (go mode has no nonce: our (id, address) is us). */
+  #isOwn(from: NodeIdentity): boolean {
+    return sameNode(from, this.#self) && (this.#go || from.nonce === this.#self.nonce);
+  }
+
   #handle(message: Message): void {
     const from = message.from;
     const term = this.#go ? 0n : message.term;
-    if (sameNode(from, this.#self)) {
-      if (this.#go || from.nonce === this.#self.nonce) {
-        this.#counters.ownIgnored++;
-        return;
-      }
-      // Another start of our (id, address). Its packets still count, ordered by nonce, so that
-      // exactly one of the two leads. Traffic older than our leader's term is a replay of an
-      // earlier start of ours, not a live twin: it is not reported.
-      if (!this.#isStale(term)) this.#reportConflict(from);
-    }
-    this.#counters.messagesReceived++;
+    // Another start of our (id, address). Its packets still count, ordered by nonce, so that
+    // exactly one of the two leads. Traffic older than our leader's term is a replay of an
+    // earlier start of ours, not a live twin: it is not reported.
+    if (sameNode(from, this.#self) && !this.#isStale(term)) this.#reportConflict(from);
     const higher = compareInstance(from, this.#self) > 0;
     if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk(from);
     if (message.type === 'resign') {

@@ -1,8 +1,12 @@
-// Traffic counters exposed by Participant.counters.
+// Traffic counters exposed by Participant.counters, in one vocabulary: every drop, whichever
+// layer finds it (the socket's arrival rule, the codec, the core's own-packet rule), is one
+// reason of ParticipantDropReason, counted once where it happens.
+import type { ElectionCounters } from '../core';
+import type { ArrivalDropReason } from '../socket';
 import { DROP_REASONS, type DropReason } from '../wire';
 
 /** Why a received datagram was not handed to the election. */
-export type ParticipantDropReason = DropReason | 'own' | 'truncated' | 'wrong-interface' | 'not-group';
+export type ParticipantDropReason = DropReason | ArrivalDropReason | 'own' | 'truncated';
 
 export interface ParticipantCounters {
   /** Datagrams handed to the socket for sending. */
@@ -25,10 +29,33 @@ export function emptyDropCounts(): Record<ParticipantDropReason, number> {
 }
 
 /**
- * The arrival rule (sent to our group, on the NIC it was joined on) is the socket's: its drops,
- * counted in the socket's stats, are reported as 'wrong-interface' and 'not-group'.
+ * The participant's counts. What the core counts (messages received, own packets, elections) is
+ * read from it; the counts of a core replaced by a new identity are kept in `retired`.
  */
-export function addArrivalDrops(dropped: Record<ParticipantDropReason, number>, stats: { readonly otherInterface: number; readonly notGroup: number }): void {
-  dropped['wrong-interface'] += stats.otherInterface;
-  dropped['not-group'] += stats.notGroup;
+export class TrafficCounters {
+  sent = 0;
+  sendFailures = 0;
+  readonly #dropped = emptyDropCounts();
+  readonly #retired = { received: 0, own: 0, elections: 0 };
+
+  drop(reason: Exclude<ParticipantDropReason, 'own'>): void {
+    this.#dropped[reason]++;
+  }
+
+  /** A core is being replaced: its counts stay in the totals. */
+  retire(core: Readonly<ElectionCounters>): void {
+    this.#retired.received += core.messagesReceived;
+    this.#retired.own += core.ownIgnored;
+    this.#retired.elections += core.elections;
+  }
+
+  snapshot(core: Readonly<ElectionCounters>): ParticipantCounters {
+    return {
+      sent: this.sent,
+      sendFailures: this.sendFailures,
+      received: this.#retired.received + core.messagesReceived,
+      dropped: { ...this.#dropped, own: this.#retired.own + core.ownIgnored },
+      elections: this.#retired.elections + core.elections,
+    };
+  }
 }

@@ -1,4 +1,5 @@
-export { Participant, type ParticipantEvents, type LeaderInfo, type BoundInterface } from './participant';
+export { Participant } from './participant';
+export type { ParticipantEvents, LeaderInfo, BoundInterface } from './types';
 export { type ParticipantOptions, type ParticipantTimers } from './options';
 export { type ParticipantCounters, type ParticipantDropReason } from './counters';
 export { type Logger, type LogFn, silentLogger } from './logger';

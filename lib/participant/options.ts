@@ -3,8 +3,7 @@
 // owner's (the core's timers, the wire's keys and cluster, the socket's NIC, TTL and flags); this
 // file only turns the user's convenient forms (a secret, metadata text) into theirs.
 import { parseGroupAddress, type GroupAddress } from '../address';
-import { checkElectionMode, checkElectionSettings, Election, type ElectionMode, type ElectionOptions, type ResolvedElectionOptions } from '../core';
-import type { NodeIdentity } from '../core/types';
+import { checkElectionMode, checkElectionSettings, type ElectionMode, type ElectionOptions, type ResolvedElectionOptions } from '../core';
 import { describeValue, typeError } from '../errors';
 import { checkInterfaceSpec } from '../socket/interfaces';
 import { assertBoolean, assertTTL } from '../socket/validate';
@@ -126,11 +125,6 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };
-}
-
-/** The one place a core is made for an identity (the options were checked by the core's rules). */
-export function createElection(options: ResolvedOptions, self: NodeIdentity): Election {
-  return new Election({ ...options.election, self });
 }
 
 /**

@@ -1,6 +1,6 @@
 // Public surface of the socket layer.
 export { MulticastSocket } from './multicast-socket';
-export type { Datagram, MulticastSocketEvents, MulticastSocketOptions, MulticastSocketStats } from './multicast-socket';
+export type { ArrivalDropReason, Datagram, MulticastSocketEvents, MulticastSocketOptions, MulticastSocketStats } from './multicast-socket';
 export { InterfaceMonitor, nicStatus } from './interface-monitor';
 export type { InterfaceMonitorEvents, InterfaceMonitorOptions, NicStatus } from './interface-monitor';
 export { listInterfaces, resolveInterface, findInterface } from './interfaces';

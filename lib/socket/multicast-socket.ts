@@ -64,8 +64,17 @@ export interface MulticastSocketStats {
   probes: number;
 }
 
+/**
+ * Why the arrival rule dropped a datagram: a group datagram on a NIC this socket did not join the
+ * group on, or (with `groupsOnly`) one unicast to the port. Counted in stats.otherInterface and
+ * stats.notGroup.
+ */
+export type ArrivalDropReason = 'wrong-interface' | 'not-group';
+
 export interface MulticastSocketEvents {
   message: [Datagram];
+  /** A datagram the arrival rule dropped (probes excepted: see stats.probes). */
+  drop: [ArrivalDropReason];
   error: [Error];
   close: [];
 }
@@ -112,7 +121,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   /** `${group}%${interfaceIndex}` for every join, to filter what the kernel lets through. */
   readonly #memberships = new Set<string>();
   /** Interface index → destination text → the arrival rule's verdict (undefined: accepted); cleared on join/leave. */
-  readonly #arrivals = new Map<number, Map<string, 'otherInterface' | 'notGroup' | undefined>>();
+  readonly #arrivals = new Map<number, Map<string, ArrivalDropReason | undefined>>();
   #backlog: Backlog | undefined;
 
   constructor(options: MulticastSocketOptions) {
@@ -132,7 +141,7 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const native = new (nativeBinding().UdpSocket)(this.family, maxDatagramSize) as NativeUdpSocket;
     native.onbatch = (count, payload, meta, addresses) => {
       if (this.#backlog !== undefined) this.#flushBacklog(native);
-      this.#deliver(native, { count, next: 0, payload, meta, addresses });
+      this.#deliverBatch(native, { count, next: 0, payload, meta, addresses });
     };
     native.onerror = (error) => {
       this.#stats.receiveErrors++;
@@ -273,11 +282,11 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   }
 
   /**
-   * Emits one 'message' per datagram of a batch, in order. Stops when a listener closes the
-   * socket. A listener that throws: the exception surfaces as an 'uncaughtException' (from
+   * Emits one 'message' (or 'drop') per datagram of a batch, in order. Stops when a listener closes
+   * the socket. A listener that throws: the exception surfaces as an 'uncaughtException' (from
    * setImmediate), and the rest of the batch is delivered after it, before any newer datagram.
    */
-  #deliver(native: NativeUdpSocket, batch: Backlog): void {
+  #deliverBatch(native: NativeUdpSocket, batch: Backlog): void {
     const { count, payload, meta, addresses } = batch;
     while (batch.next < count) {
       if (this.#native !== native) return;
@@ -285,8 +294,13 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
       const destination = addresses[meta[base + M_DESTINATION]!]!;
       const interfaceIndex = meta[base + M_IFINDEX]!;
       const refusal = this.#refusal(destination, interfaceIndex);
+      if (refusal === 'not-group' && meta[base + M_LENGTH] === 0) {
+        this.#stats.probes++;
+        continue;
+      }
       if (refusal !== undefined) {
-        this.#stats[refusal === 'notGroup' && meta[base + M_LENGTH] === 0 ? 'probes' : refusal]++;
+        this.#stats[refusal === 'not-group' ? 'notGroup' : 'otherInterface']++;
+        if (!this.#emitFromBatch(native, batch, 'drop', refusal)) return;
         continue;
       }
       const offset = meta[base + M_OFFSET]!;
@@ -302,23 +316,25 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
       };
       this.#stats.received++;
       if (truncated) this.#stats.truncated++;
-      try {
-        this.emit('message', datagram);
-      } catch (error) {
-        if (batch.next < count) {
-          // meta is reused by the next batch: keep a copy of the rest.
-          this.#backlog = { ...batch, meta: meta.slice(0, count * META_FIELDS) };
-          setImmediate(() => {
-            throw error;
-          });
-          setImmediate(() => this.#flushBacklog(native));
-        } else {
-          setImmediate(() => {
-            throw error;
-          });
-        }
-        return;
+      if (!this.#emitFromBatch(native, batch, 'message', datagram)) return;
+    }
+  }
+
+  /** One event of a batch; false when its listener threw (the rest of the batch is then delivered later). */
+  #emitFromBatch<K extends 'message' | 'drop'>(native: NativeUdpSocket, batch: Backlog, name: K, ...args: MulticastSocketEvents[K]): boolean {
+    try {
+      (this.emit as (name: K, ...args: MulticastSocketEvents[K]) => boolean)(name, ...args);
+      return true;
+    } catch (error) {
+      setImmediate(() => {
+        throw error;
+      });
+      if (batch.next < batch.count) {
+        // meta is reused by the next batch: keep a copy of the rest.
+        this.#backlog = { ...batch, meta: batch.meta.slice(0, batch.count * META_FIELDS) };
+        setImmediate(() => this.#flushBacklog(native));
       }
+      return false;
     }
   }
 
@@ -326,21 +342,21 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
     const backlog = this.#backlog;
     if (backlog === undefined) return;
     this.#backlog = undefined;
-    this.#deliver(native, backlog);
+    this.#deliverBatch(native, backlog);
   }
 
   /**
    * The arrival rule, in one place: a group datagram is accepted only from an interface this
-   * socket joined that group on (else stats.otherInterface); with `groupsOnly`, a datagram unicast
-   * to the port is dropped too (stats.notGroup). An unreported destination ('') passes.
+   * socket joined that group on (else 'wrong-interface'); with `groupsOnly`, a datagram unicast
+   * to the port is dropped too ('not-group'). An unreported destination ('') passes.
    */
-  #refusal(destination: string, interfaceIndex: number): 'otherInterface' | 'notGroup' | undefined {
+  #refusal(destination: string, interfaceIndex: number): ArrivalDropReason | undefined {
     let byDestination = this.#arrivals.get(interfaceIndex);
     if (byDestination?.has(destination)) return byDestination.get(destination);
     // The verdict is cached per destination, so the shared multicast rule runs once per address.
     const refusal = isMulticast(destination)
-      ? (this.#memberships.has(`${destination}%${interfaceIndex}`) ? undefined : 'otherInterface')
-      : (this.#groupsOnly && destination !== '' ? 'notGroup' : undefined);
+      ? (this.#memberships.has(`${destination}%${interfaceIndex}`) ? undefined : 'wrong-interface')
+      : (this.#groupsOnly && destination !== '' ? 'not-group' : undefined);
     // Bounded: unicast sources could otherwise grow it without end.
     if (byDestination === undefined || byDestination.size >= 64) {
       if (this.#arrivals.size >= 16) this.#arrivals.clear();

@@ -1,0 +1,42 @@
+// The parts a Participant is made of, each made in one place from the resolved options: the
+// election core (again for a new identity), the codec, and the group socket (again after a rejoin).
+import { Election } from '../core';
+import type { NodeIdentity } from '../core/types';
+import { MulticastSocket } from '../socket';
+import { createGoCodec, createV1Codec, type Codec } from '../wire';
+import type { ResolvedOptions } from './options';
+
+/** A core for this identity (the options were checked by the core's rules). */
+export function createElection(options: ResolvedOptions, self: NodeIdentity): Election {
+  return new Election({ ...options.election, self });
+}
+
+/** The Go format, or v1 with the cluster and keys. */
+export function createCodec(options: ResolvedOptions): Codec {
+  if (options.wire === 'go') return createGoCodec();
+  return createV1Codec({
+    cluster: options.cluster,
+    ...(options.keys !== undefined && { keys: options.keys }),
+    ...(options.sendKeyId !== undefined && { sendKeyId: options.sendKeyId }),
+  });
+}
+
+/**
+ * A socket bound to the group's port, joined and sending on the NIC with this index, taking group
+ * datagrams only: it enforces the arrival rule (sent to our group, on the NIC it was joined on).
+ */
+export function openGroupSocket(options: ResolvedOptions, index: number): MulticastSocket {
+  const { group, port, family } = options.group;
+  const socket = new MulticastSocket({ family, groupsOnly: true });
+  try {
+    socket.bind(port);
+    socket.join(group, index);
+    socket.setMulticastInterface(index);
+    socket.setTTL(options.ttl);
+    socket.setLoopback(options.loopback);
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return socket;
+}

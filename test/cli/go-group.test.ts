@@ -2,29 +2,15 @@
 // accepts it (with a warning) and elects with Go nodes on it: here the byte-exact Go stand-in
 // (fixtures/go-node.cjs) and two CLI hosts, in namespaces (the group is never used outside them).
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectLines, createLan, lanSupport, type Lan } from '../lan';
+import { expect, it } from 'vitest';
+import { collectLines, describeOnLan } from '../lan';
 import { CliNode, waitForAgreement } from './cli-node';
-
-const support = lanSupport();
-if (!support.ok) console.log(`skipping the Go example group test: ${support.reason}`);
 
 const GO_GROUP = '224.0.0.0';
 const GO_PORT = 9999;
 const CONVERGE_MS = 10_000;
 
-describe.skipIf(!support.ok)('--wire go on the Go example group 224.0.0.0:9999', () => {
-  let lan: Lan;
-  const running: CliNode[] = [];
-
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3 });
-  });
-  afterAll(async () => {
-    for (const node of running) node.kill('SIGKILL');
-    await lan?.destroy();
-  });
-
+describeOnLan('--wire go on the Go example group 224.0.0.0:9999', { hosts: 3, skipping: 'the Go example group test' }, (lan) => {
   it('follows a Go node on 224.0.0.0:9999, then elects among the CLI nodes in the Go format when it falls silent', async () => {
     const goHost = lan.hosts[0]!;
     const sendSeconds = 3;
@@ -34,7 +20,7 @@ describe.skipIf(!support.ok)('--wire go on the Go example group 224.0.0.0:9999',
       await heard.waitFor((l) => (JSON.parse(l) as { ready?: boolean }).ready === true, 10_000);
       const args = (id: number) => ['--interface', 'eth0', '--address', `${GO_GROUP}:${GO_PORT}`, '--id', String(id), '--wire', 'go'];
       const nodes = [CliNode.onHost(lan.hosts[1]!, args(5), 'cli-5'), CliNode.onHost(lan.hosts[2]!, args(7), 'cli-7')];
-      running.push(...nodes);
+      lan.killAfterAll(...nodes);
       await waitForAgreement(nodes, '900', CONVERGE_MS);
       expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '900', address: goHost.eth0.ipv4 });
       for (const node of nodes) expect(node.stderr).toMatch(/WARN 224\.0\.0\.0 is the reserved base address/);

@@ -7,12 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as readline from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLan, lanSupport, type Host, type Lan } from '../lan';
+import { beforeAll, expect, it } from 'vitest';
+import { describeOnLan, type Host } from '../lan';
 import { CliNode, sleep, testPort, waitForAgreement, type CliEvent } from './cli-node';
-
-const support = lanSupport();
-if (!support.ok) console.log(`skipping CLI hardening tests: ${support.reason}`);
 
 const GROUP = '239.77.0.7';
 const HEARTBEAT_MS = 50;
@@ -125,20 +122,13 @@ function strayTransitions(node: CliNode, from: number, leaderId: string): CliEve
   return node.events.slice(from).filter((e) => TRANSITIONS.has(e.event) && !((e.event === 'leader' || e.event === 'follower') && e.leader?.id === leaderId));
 }
 
-describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under hostile traffic', () => {
-  let lan: Lan;
-  const running: CliNode[] = [];
-  const forgers: Forger[] = [];
+describeOnLan('issue 7 hardening: CLI per namespace host under hostile traffic', { hosts: 4, skipping: 'CLI hardening tests' }, (lan) => {
   let tmp: string;
 
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 4 });
+  beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'mb-hardening-'));
   });
-  afterAll(async () => {
-    for (const node of running) node.kill('SIGKILL');
-    for (const forger of forgers) forger.stop();
-    await lan?.destroy();
+  lan.onTeardown(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -155,13 +145,13 @@ describe.skipIf(!support.ok)('issue 7 hardening: CLI per namespace host under ho
     // HARDENING_LOG_LEVEL=debug shows each node's drops and decisions (HARDENING_DEBUG=1 prints them).
     if (process.env.HARDENING_LOG_LEVEL) args.push('--log-level', process.env.HARDENING_LOG_LEVEL);
     const node = CliNode.onHost(host, [...args, ...(opts.extra ?? [])], opts.name ?? `${host.name}#${id}`);
-    running.push(node);
+    lan.killAfterAll(node);
     return node;
   }
 
   async function forger(host: Host, port: number): Promise<Forger> {
     const f = new Forger(host, port);
-    forgers.push(f);
+    lan.onTeardown(() => f.stop());
     return f.start();
   }
 

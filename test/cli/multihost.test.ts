@@ -1,12 +1,12 @@
 // Elections across network namespaces, each host running the CLI as its own process.
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLan, lanSupport, collectLines, type Lan, type Host } from '../lan';
+import { expect, it } from 'vitest';
+import { describeOnLan, collectLines, type Host } from '../lan';
 import { CliNode, sleep, testPort, waitForAgreement } from './cli-node';
 
-const support = lanSupport();
-if (!support.ok) console.log(`skipping multi-host CLI tests: ${support.reason}`);
+/** One skip line for the file's three LAN suites. */
+const SKIPPING = 'multi-host CLI tests';
 
 const GROUP = '239.77.0.1';
 const HEARTBEAT_MS = 100;
@@ -37,21 +37,10 @@ async function waitForAnyAgreement(nodes: readonly CliNode[], gone: string, time
   throw new Error(`no agreement within ${timeoutMs} ms: ${nodes.map((n) => `${n.name}→${n.leaderId ?? 'none'}`).join(', ')}`);
 }
 
-describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', () => {
-  let lan: Lan;
-  const running: CliNode[] = [];
-
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 5 });
-  });
-  afterAll(async () => {
-    for (const node of running) node.kill('SIGKILL');
-    await lan?.destroy();
-  });
-
+describeOnLan('multi-host elections (CLI per namespace host)', { hosts: 5, skipping: SKIPPING }, (lan) => {
   function start(host: Host, id: number, port: number, extra: string[] = []): CliNode {
     const node = CliNode.onHost(host, ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', String(id), '--heartbeat', String(HEARTBEAT_MS), '--misses', String(MISSES), ...extra], `${host.name}#${id}`);
-    running.push(node);
+    lan.killAfterAll(node);
     return node;
   }
 
@@ -249,7 +238,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     // Go-mode nodes use the Go library's timers (no --heartbeat).
     const goArgs = (id: number): string[] => ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', String(id), '--wire', 'go'];
     const nodes = [CliNode.onHost(lan.hosts[1]!, goArgs(5)), CliNode.onHost(lan.hosts[2]!, goArgs(7))];
-    running.push(...nodes);
+    lan.killAfterAll(...nodes);
     try {
       await waitForAgreement(nodes, '900', CONVERGE_MS);
       expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '900', address: goHost.eth0.ipv4 });
@@ -280,7 +269,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
     const goHost = lan.hosts[0]!;
     const cliHost = lan.hosts[1]!;
     const node = CliNode.onHost(cliHost, ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', '7', '--wire', 'go'], 'go-cli');
-    running.push(node);
+    lan.killAfterAll(node);
     try {
       await node.waitFor((e) => e.event === 'leader', CONVERGE_MS, 'the lone CLI to lead');
       // A lower Go node (pid 3) starts elections: a Go node expects an OK from every higher node.
@@ -318,7 +307,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
       await heard.waitFor((l) => (JSON.parse(l) as { ready?: boolean }).ready === true, 10_000);
       const startedAt = now();
       const node = CliNode.onHost(lan.hosts[1]!, ['--interface', 'eth0', '--address', `${GROUP}:${port}`, '--id', '5', '--wire', 'go'], 'go-cli');
-      running.push(node);
+      lan.killAfterAll(node);
       try {
         const waiting = await node.waitFor((e) => e.event === 'waiting', CONVERGE_MS, 'waiting after the OK');
         expect(heard.lines.some((l) => (JSON.parse(l) as { sent?: number }).sent === 1)).toBe(true);
@@ -336,15 +325,7 @@ describe.skipIf(!support.ok)('multi-host elections (CLI per namespace host)', ()
   });
 });
 
-describe.skipIf(!support.ok)('multi-host elections on a two-NIC host', () => {
-  let lan: Lan;
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3, lanB: [0, 2] });
-  });
-  afterAll(async () => {
-    await lan?.destroy();
-  });
-
+describeOnLan('multi-host elections on a two-NIC host', { hosts: 3, lanB: [0, 2], skipping: SKIPPING }, (lan) => {
   it('one participant per NIC runs a separate election with no cross-talk', async () => {
     const port = testPort();
     const [multi, onlyA, alsoB] = lan.hosts as [Host, Host, Host];
@@ -368,15 +349,7 @@ describe.skipIf(!support.ok)('multi-host elections on a two-NIC host', () => {
   });
 });
 
-describe.skipIf(!support.ok)('multi-host elections over IPv6', () => {
-  let lan: Lan;
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3, ipv6: true });
-  });
-  afterAll(async () => {
-    await lan?.destroy();
-  });
-
+describeOnLan('multi-host elections over IPv6', { hosts: 3, ipv6: true, skipping: SKIPPING }, (lan) => {
   it('elects the highest id on an ff02::/16 group and advertises its ULA address', async () => {
     const port = testPort();
     const nodes = lan.hosts.map((host, i) =>

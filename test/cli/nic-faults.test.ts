@@ -4,12 +4,9 @@
 // leader, and once the NIC is usable again one leader that every node agrees on must emerge.
 // Every test also checks that no CLI process exited along the way.
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLan, lanSupport, type Host, type Lan } from '../lan';
+import { expect, it } from 'vitest';
+import { describeOnLan, type Host } from '../lan';
 import { CliNode, sleep, testPort, waitForAgreement, type CliEvent } from './cli-node';
-
-const support = lanSupport();
-if (!support.ok) console.log(`skipping NIC fault CLI tests: ${support.reason}`);
 
 const GROUP = '239.77.0.1';
 const GROUP6 = 'ff02::7777';
@@ -80,21 +77,10 @@ async function waitForOneAgreedLeader(nodes: readonly CliNode[], timeoutMs: numb
   throw new Error(`no single agreed leader within ${timeoutMs} ms (${describeNodes(nodes)}); stderr: ${stderrOf(nodes)}`);
 }
 
-describe.skipIf(!support.ok)('NIC faults end to end (CLI per namespace host, heartbeat 50 ms)', () => {
-  let lan: Lan;
-  const running: CliNode[] = [];
-
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3 });
-  });
-  afterAll(async () => {
-    for (const node of running) node.kill('SIGKILL');
-    await lan?.destroy();
-  });
-
+describeOnLan('NIC faults end to end (CLI per namespace host, heartbeat 50 ms)', { hosts: 3, skipping: 'NIC fault CLI tests' }, (lan) => {
   function start(host: Host, id: number, port: number, args: string[] = ['--interface', 'eth0', '--address', `${GROUP}:${port}`]): CliNode {
     const node = CliNode.onHost(host, [...args, '--id', String(id), '--heartbeat', String(HEARTBEAT_MS)], `${host.name}#${id}`);
-    running.push(node);
+    lan.killAfterAll(node);
     return node;
   }
 

@@ -1,11 +1,8 @@
 // --vip through the CLI, in namespaces: the floating address is on the leader's NIC only, is
 // removed first on SIGTERM (before the resignation) and on fault, and moves to the new leader.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLan, lanSupport, type Host, type Lan } from '../lan';
+import { expect, it } from 'vitest';
+import { describeOnLan, type Host } from '../lan';
 import { CliNode, sleep, testPort, waitForAgreement } from './cli-node';
-
-const support = lanSupport();
-if (!support.ok) console.log(`skipping --vip CLI tests: ${support.reason}`);
 
 const VIP = '10.77.1.100';
 const CONVERGE_MS = 10_000;
@@ -22,18 +19,7 @@ async function waitVip(host: Host, want: boolean, timeoutMs = 5_000): Promise<vo
   expect(await hasVip(host), `${host.name} should ${want ? '' : 'not '}hold ${VIP}`).toBe(want);
 }
 
-describe.skipIf(!support.ok)('--vip follows the leader (CLI in namespaces)', () => {
-  let lan: Lan;
-  const running: CliNode[] = [];
-
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 2 });
-  });
-  afterAll(async () => {
-    for (const node of running) node.kill('SIGKILL');
-    await lan?.destroy();
-  });
-
+describeOnLan('--vip follows the leader (CLI in namespaces)', { hosts: 2, skipping: '--vip CLI tests' }, (lan) => {
   it('a leftover is removed at start; the leader holds it; SIGTERM removes it before resigning; the new leader takes it; fault removes it', async () => {
     const port = testPort();
     const [h0, h1] = [lan.hosts[0]!, lan.hosts[1]!];
@@ -42,7 +28,7 @@ describe.skipIf(!support.ok)('--vip follows the leader (CLI in namespaces)', () 
     expect((await h0.exec(['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0'])).code).toBe(0);
     const low = CliNode.onHost(h0, args(1), 'low');
     const high = CliNode.onHost(h1, args(2), 'high');
-    running.push(low, high);
+    lan.killAfterAll(low, high);
     await waitForAgreement([low, high], '2', CONVERGE_MS);
     await waitVip(h1, true);
     expect(await hasVip(h0)).toBe(false);

@@ -3,10 +3,10 @@
 // second host sees them) and, once the CLI has the flag, the address following the leader.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { missingVipCapabilities, parseVip, VipManager, type VipNative } from '../../lib/cli/vip';
 import type { Logger } from '../../lib/participant/logger';
-import { collectLines, createLan, lanSupport, type Host, type Lan, type LineCollector } from '../lan';
+import { collectLines, describeOnLan, lanSupport, type Host, type LineCollector } from '../lan';
 import { CliNode, sleep, testPort } from './cli-node';
 
 const AGENT = resolve(__dirname, 'fixtures/vip-agent.cjs');
@@ -193,8 +193,8 @@ describe('VipManager (stand-in addon)', () => {
 // ---------------------------------------------------------------------------------------------
 // Inside namespace hosts, with the real addon.
 
-const support = lanSupport();
-if (!support.ok) console.log(`skipping VIP namespace tests: ${support.reason}`);
+/** One skip line for both LAN suites below. */
+const SKIPPING = 'VIP namespace tests';
 
 const VIP4 = '10.77.1.100';
 const VIP6 = 'fd77:1::100';
@@ -297,17 +297,12 @@ async function announcements(host: Host): Promise<{ garp: number; na: number }> 
   return { garp: await read('arp', 'garp'), na: await read('ip6', 'na') };
 }
 
-describe.skipIf(!support.ok)('VipManager in namespace hosts', () => {
-  let lan: Lan;
+describeOnLan('VipManager in namespace hosts', { hosts: 3, ipv6: true, skipping: SKIPPING }, (lan) => {
   let h0: Host, h1: Host, h2: Host;
 
   beforeAll(async () => {
-    lan = await createLan({ hosts: 3, ipv6: true });
     [h0, h1, h2] = lan.hosts as [Host, Host, Host];
     await installAnnouncementCounters(h2);
-  });
-  afterAll(async () => {
-    await lan?.destroy();
   });
 
   it('checkCapabilities: passes as root, throws ERR_MULTIBULLY_VIP_PERMISSION without CAP_NET_ADMIN/CAP_NET_RAW', async () => {
@@ -452,17 +447,9 @@ const cliHasVip = (() => {
     return false;
   }
 })();
-if (support.ok && !cliHasVip) console.log('skipping the --vip CLI test: the built CLI (dist/cli) has no --vip yet');
+if (lanSupport().ok && !cliHasVip) console.log('skipping the --vip CLI test: the built CLI (dist/cli) has no --vip yet');
 
-describe.skipIf(!support.ok || !cliHasVip)('multibully --vip (CLI, namespace LAN)', () => {
-  let lan: Lan;
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3 });
-  });
-  afterAll(async () => {
-    await lan?.destroy();
-  });
-
+describeOnLan('multibully --vip (CLI, namespace LAN)', { hosts: 3, skipping: SKIPPING, skipIf: !cliHasVip }, (lan) => {
   /** The hosts that have the VIP on eth0, by index. */
   async function holders(hosts: readonly Host[]): Promise<number[]> {
     const has = await Promise.all(hosts.map(async (h) => (await addresses(h)).includes(`${VIP4}/24`)));

@@ -1,21 +1,10 @@
 // One process with one Participant per NIC on a two-NIC namespace host: two separate elections.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectLines, createLan, lanSupport, type Lan } from '../lan';
+import { expect, it } from 'vitest';
+import { collectLines, describeOnLan } from '../lan';
 import { CliNode, testPort, waitForAgreement } from '../cli/cli-node';
 
-const support = lanSupport();
-if (!support.ok) console.log(`skipping multi-NIC participant test: ${support.reason}`);
-
-describe.skipIf(!support.ok)('one process, one Participant per NIC', () => {
-  let lan: Lan;
-  beforeAll(async () => {
-    lan = await createLan({ hosts: 3, lanB: [0, 2] });
-  });
-  afterAll(async () => {
-    await lan?.destroy();
-  });
-
+describeOnLan('one process, one Participant per NIC', { hosts: 3, lanB: [0, 2], skipping: 'multi-NIC participant test' }, (lan) => {
   it('runs two elections that never hear each other', async () => {
     const address = `239.77.0.9:${testPort()}`;
     const [multi, onlyA, alsoB] = [lan.hosts[0]!, lan.hosts[1]!, lan.hosts[2]!];

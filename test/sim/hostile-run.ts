@@ -1,4 +1,4 @@
-// Batch runner shared by the hostile-sender test files: many fixed seeds per property within a
+// Batch runner of the hostile-sender tests (test/sim/hostile.test.ts): many fixed seeds per property within a
 // time budget, failures reported with a one-line replay command.
 import { describeResult, type HostileResult } from './hostile';
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   InterfaceMonitor,
   listInterfaces,
@@ -14,7 +14,7 @@ import {
   type NetworkInterfaceInfo,
   type NicStatus,
 } from '../../lib/socket';
-import { collectLines, createLan, lanSupport, type Host, type Lan, type LineCollector } from '../lan';
+import { collectLines, describeOnLan, type Host, type LineCollector } from '../lan';
 import { sleep, waitUntil } from './helpers';
 
 const run = promisify(execFile);
@@ -314,9 +314,6 @@ describe('InterfaceMonitor diffing (scripted table, polling)', () => {
 // ---------------------------------------------------------------------------------------------
 // In a namespace LAN: real link and address changes, watched by child processes.
 
-const support = lanSupport();
-if (!support.ok) console.log(`skipping interface monitor namespace tests: ${support.reason}`);
-
 /**
  * Runs inside the host namespace. argv: spec family mode. Prints one JSON line per event, each
  * with a unique seq; reads stdin commands: burst <n> (adds n /32 addresses to eth0 and then
@@ -429,18 +426,12 @@ function parse(text: string): ChildLine | undefined {
   }
 }
 
-describe.skipIf(!support.ok)('InterfaceMonitor in a namespace LAN', () => {
-  let lan: Lan;
+describeOnLan('InterfaceMonitor in a namespace LAN', { hosts: 1, skipping: 'interface monitor namespace tests' }, (lan) => {
   let host: Host;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     assertDistFresh();
-    lan = await createLan({ hosts: 1 });
     host = lan.hosts[0]!;
-  });
-
-  afterAll(async () => {
-    await lan?.destroy();
   });
 
   const ip = async (...args: string[]): Promise<void> => {

@@ -1,12 +1,9 @@
 // The socket on a real (namespace) LAN: exact NIC for receive and send, loopback, TTL, IPv6.
 // h0 and h2 have eth0 on LAN A and eth1 on LAN B; h1 is on LAN A only.
 import * as os from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLan, lanSupport, type Lan } from '../lan';
+import { beforeAll, expect, it } from 'vitest';
+import { describeOnLan } from '../lan';
 import { Agent, settle } from './agent';
-
-const support = lanSupport();
-if (!support.ok) console.log(`skipping socket namespace tests: ${support.reason}`);
 
 let nextPort = 30_000 + Math.floor(Math.random() * 20_000);
 const port = (): number => nextPort++;
@@ -14,19 +11,13 @@ let nextGroup = 1;
 const group4 = (): string => `239.77.3.${nextGroup++}`;
 const group6 = (): string => `ff02::4d42:${(nextGroup++).toString(16)}`;
 
-describe.skipIf(!support.ok)('MulticastSocket on a namespace LAN', () => {
-  let lan: Lan;
+describeOnLan('MulticastSocket on a namespace LAN', { hosts: 3, lanB: [0, 2], ipv6: true, skipping: 'socket namespace tests' }, (lan) => {
   let h0: Agent;
   let h1: Agent;
   let h2: Agent;
 
   beforeAll(async () => {
-    lan = await createLan({ hosts: 3, lanB: [0, 2], ipv6: true });
     [h0, h1, h2] = await Promise.all(lan.hosts.map((host) => new Agent(host).start()));
-  });
-
-  afterAll(async () => {
-    await lan?.destroy();
   });
 
   it('two hosts exchange group datagrams on the chosen NIC, with its index and the group as destination', async () => {

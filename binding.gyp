@@ -4,10 +4,13 @@
       "target_name": "multibully",
       "sources": [
         "native/addon.cc",
+        "native/args.cc",
         "native/errors.cc",
         "native/interface_monitor.cc",
         "native/interfaces.cc",
+        "native/polled_handle.cc",
         "native/sockaddr.cc",
+        "native/udp_receive.cc",
         "native/udp_socket.cc",
         "native/vip.cc"
       ],

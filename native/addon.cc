@@ -1,4 +1,5 @@
-// Module entry: the UdpSocket class, interface lookup and (Linux) the interface monitor.
+// Module entry: the UdpSocket class, interface lookup and (Linux) the interface monitor and the
+// floating-address (VIP) functions.
 #include <napi.h>
 
 #include "errors.h"

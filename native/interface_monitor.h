@@ -6,16 +6,12 @@
 #ifdef __linux__
 
 #include <napi.h>
-#include <uv.h>
 
-#include <memory>
+#include "polled_handle.h"
 
 namespace multibully {
 
-// The parts that must outlive the JS object until libuv has closed the poll handle.
-struct NativeMonitor;
-
-class InterfaceMonitor : public Napi::ObjectWrap<InterfaceMonitor> {
+class InterfaceMonitor : public PolledObject<InterfaceMonitor> {
  public:
   static Napi::Function Init(Napi::Env env);
 
@@ -23,23 +19,16 @@ class InterfaceMonitor : public Napi::ObjectWrap<InterfaceMonitor> {
   // RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR and starts polling it (never keeping the loop
   // alive). Calls this.onchange() and this.onerror(error), looked up at dispatch time.
   explicit InterfaceMonitor(const Napi::CallbackInfo& info);
-  ~InterfaceMonitor() override;
-
-  // Called by NativeMonitor when it starts closing: the JS object no longer owns it.
-  void Detach();
-  // Drains every queued netlink message, then notifies JS once; called from the poll callback.
-  // overrun: the kernel dropped notifications (ENOBUFS), so JS must re-read regardless.
-  void DrainReadable(int status, bool overrun);
 
  private:
   void Close(const Napi::CallbackInfo& info);
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
-  void ReleaseSelf();
-  bool Dispatch(napi_env env, napi_value self, const char* name, size_t argc, const napi_value* argv);
 
-  NativeMonitor* native_ = nullptr;
-  bool holding_ref_ = false;
-  std::unique_ptr<Napi::AsyncContext> async_context_;
+  void OnReadable(napi_env env, napi_value self, int status) override;
+  // ENOBUFS: the kernel dropped notifications, so JS must re-read regardless.
+  void OnPendingError(napi_env env, napi_value self, int sys_errno) override;
+  // Drains every queued netlink message, then notifies JS once (always when overrun).
+  void Drain(napi_env env, napi_value self, bool overrun);
 };
 
 }  // namespace multibully

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <string>
 
+#include "args.h"
 #include "errors.h"
 
 namespace multibully {
@@ -54,31 +55,21 @@ struct VipArgs {
   std::string text;
 };
 
-uint32_t ArgUint32(const Napi::CallbackInfo& info, size_t i, const char* what, uint32_t max) {
-  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!(v >= 0 && v <= max) || v != static_cast<double>(static_cast<uint32_t>(v))) {
-    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be an integer from 0 to " + std::to_string(max));
-  }
-  return static_cast<uint32_t>(v);
-}
-
 // (ifindex, family 4|6, address text[, prefixLength]).
 VipArgs ReadArgs(const Napi::CallbackInfo& info, bool with_prefix) {
   Napi::Env env = info.Env();
   VipArgs args;
-  args.ifindex = ArgUint32(info, 0, "interfaceIndex", 0x7fffffff);
+  args.ifindex = RequireUint32(info, 0, "interfaceIndex", 0x7fffffff);
   if (args.ifindex == 0) throw Napi::RangeError::New(env, "interfaceIndex must not be 0");
-  const uint32_t family = ArgUint32(info, 1, "family", 6);
+  const uint32_t family = RequireUint32(info, 1, "family", 6);
   if (family != 4 && family != 6) throw Napi::RangeError::New(env, "family must be 4 or 6");
   args.family = family == 4 ? AF_INET : AF_INET6;
   args.length = family == 4 ? 4 : 16;
-  if (!info[2].IsString()) throw Napi::TypeError::New(env, "address must be a string");
-  args.text = info[2].As<Napi::String>().Utf8Value();
+  args.text = RequireString(info, 2, "address");
   if (inet_pton(args.family, args.text.c_str(), args.bytes) != 1) {
     throw CodedError(env, "ERR_MULTIBULLY_INVALID_ADDRESS", "not a numeric IPv" + std::to_string(family) + " address: " + args.text);
   }
-  if (with_prefix) args.prefix_length = ArgUint32(info, 3, "prefixLength", family == 4 ? 32 : 128);
+  if (with_prefix) args.prefix_length = RequireUint32(info, 3, "prefixLength", family == 4 ? 32 : 128);
   return args;
 }
 
@@ -169,7 +160,7 @@ int AddressRequest(Napi::Env env, uint16_t type, const VipArgs& args) {
   throw SystemError(env, EPROTO, "recv", "no rtnetlink acknowledgement among the replies");
 }
 
-// The NIC's name and Ethernet address; false when it has no Ethernet-style address.
+// The NIC's Ethernet (MAC) address; false when it has no Ethernet-style address.
 bool HardwareAddress(Napi::Env env, unsigned int ifindex, uint8_t mac[ETH_ALEN]) {
   ifreq request{};
   if (if_indextoname(ifindex, request.ifr_name) == nullptr) {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UINT64_MAX } from '../core/types';
 import { toUint64 } from '../validate';
 import { isLogLevel, type LogLevel } from './stderr-logger';
-import { UsageError } from './usage';
+import { DEFAULTS, UsageError } from './usage';
 import type { FloatingAddress } from '../address';
 import { parseVip } from './vip';
 
@@ -71,9 +71,6 @@ const RUN_OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-/** Defaults shown in --help; the core's own defaults (heartbeat, misses) are the same numbers. */
-export const DEFAULTS = { heartbeatMs: 100, goHeartbeatMs: 250, misses: 3, ttl: 1, hookTimeoutMs: 30_000, logLevel: 'warn' } as const;
-
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [first, ...rest] = argv;
   if (first === 'interfaces') {
@@ -91,10 +88,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (missing.length > 0) throw new UsageError(`missing required option${missing.length > 1 ? 's' : ''}: ${missing.map((m) => '--' + m).join(', ')}`);
   const wire = values.wire ?? 'v1';
   if (wire !== 'v1' && wire !== 'go') throw new UsageError(`--wire must be v1 or go, got "${wire}"`);
-  const iface = values.interface!;
+  const spec = values.interface!;
   return {
     command: 'run',
-    interface: /^[0-9]+$/.test(iface) ? Number(iface) : iface,
+    interface: /^[0-9]+$/.test(spec) ? Number(spec) : spec,
     address: values.address!,
     id: unsignedBigInt('--id', values.id!),
     ...(values.cluster !== undefined && { cluster: values.cluster }),

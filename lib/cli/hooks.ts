@@ -43,7 +43,7 @@ export interface HookResult {
   readonly timedOut: boolean;
 }
 
-export function hookEnvironment(context: HookContext): Record<string, string> {
+function hookEnvironment(context: HookContext): Record<string, string> {
   return {
     MULTIBULLY_STATE: context.state,
     MULTIBULLY_ID: context.id,
@@ -55,7 +55,7 @@ export function hookEnvironment(context: HookContext): Record<string, string> {
 }
 
 /** Signals a hook's whole process group (its shell leads it); false when it is already gone. */
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
   if (child.pid === undefined) return false;
   try {
     process.kill(-child.pid, signal);

@@ -16,13 +16,13 @@ import { VipManager } from './vip';
 import { followLeadership } from './vip-follow';
 
 /** How long a signalled CLI may take to resign and exit (without stop hooks) before it exits anyway. */
-export const SHUTDOWN_DEADLINE_MS = 900;
+const SHUTDOWN_DEADLINE_MS = 900;
 /** At shutdown, a hook still running gets this long to finish before its process group is killed. */
-export const HOOK_GRACE_MS = 400;
+const HOOK_GRACE_MS = 400;
 /** After SIGTERM to a hook's process group, this long before SIGKILL. */
 const HOOK_KILL_WAIT_MS = 200;
 /** The stop hooks (--on-stop, --notify stopped) get at most this long, whatever --hook-timeout says. */
-export const STOP_HOOKS_MAX_MS = 5_000;
+const STOP_HOOKS_MAX_MS = 5_000;
 
 export async function runParticipant(args: RunArgs, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const logger = createStderrLogger(args.logLevel);

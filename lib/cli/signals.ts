@@ -8,7 +8,7 @@
 // port on a process that may hold CAP_NET_ADMIN); a listener replaces that.
 
 export type TerminationSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
-export const TERMINATION_SIGNALS: readonly TerminationSignal[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+const TERMINATION_SIGNALS: readonly TerminationSignal[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;

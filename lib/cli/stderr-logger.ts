@@ -2,7 +2,7 @@
 // for the JSON event stream.
 import type { LogFn, Logger } from '../participant/logger';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function isLogLevel(value: string): value is LogLevel {
@@ -50,7 +50,7 @@ function errorFields(error: Error): Record<string, unknown> {
 }
 
 /** JSON replacer: bigint as decimal text, bytes as hex. */
-export function jsonSafe(_key: string, value: unknown): unknown {
+function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return value;

@@ -1,4 +1,7 @@
-// The CLI's help text and its usage error (exit status 2, one line on stderr).
+// The CLI's help text, the defaults it shows, and its usage error (exit status 2, one line on stderr).
+
+/** The CLI's defaults, as --help shows them; the heartbeat and misses are the core's. */
+export const DEFAULTS = { heartbeatMs: 100, goHeartbeatMs: 250, misses: 3, ttl: 1, hookTimeoutMs: 30_000, logLevel: 'warn' } as const;
 
 export const USAGE = `Usage:
   multibully --interface IFACE --address GROUP:PORT --id N [options]
@@ -13,15 +16,15 @@ Options:
   -a, --address GROUP:PORT multicast group and port, e.g. 239.77.0.1:9999 or [ff02::77]:9999 (required)
       --id N               priority, unsigned 64-bit integer (0 to 2^64-1); the highest wins (required)
       --cluster NAME       cluster name; several clusters can share one group:port (default "default")
-      --heartbeat MS       leader heartbeat period in ms (default 100; 250 with --wire go)
-      --misses K           heartbeats missed before the leader is suspected (default 3)
+      --heartbeat MS       leader heartbeat period in ms (default ${DEFAULTS.heartbeatMs}; ${DEFAULTS.goHeartbeatMs} with --wire go)
+      --misses K           heartbeats missed before the leader is suspected (default ${DEFAULTS.misses})
       --secret-file FILE   shared secret for HMAC authentication (one trailing newline is ignored)
       --wire v1|go         wire format; "go" talks to the Go MultiBully library (default v1)
       --no-preempt         a higher node that joins follows a healthy leader instead of taking over
       --no-probe           do not probe the leader's port (by default the follower next in line does,
                            to give up a leader whose process died in 1.5 heartbeats)
       --metadata TEXT      text sent with the leader's heartbeats
-      --ttl N              multicast TTL / hop limit (default 1)
+      --ttl N              multicast TTL / hop limit (default ${DEFAULTS.ttl})
       --vip ADDR/PREFIX    floating address held while leading, e.g. 10.0.0.100/24 (repeatable;
                            IPv4 or IPv6; needs CAP_NET_ADMIN and CAP_NET_RAW)
       --on-leader CMD      run CMD (via /bin/sh -c) on becoming leader
@@ -30,10 +33,10 @@ Options:
       --on-stop CMD        run CMD once the participant has stopped (SIGTERM, SIGINT, SIGHUP)
       --notify CMD         run "CMD STATE" on every transition, STATE being leader, follower,
                            fault or stopped (after the on-STATE command, if any)
-      --hook-timeout MS    kill a hook that runs longer than this (default 30000)
+      --hook-timeout MS    kill a hook that runs longer than this (default ${DEFAULTS.hookTimeoutMs})
       --status-file PATH   JSON status, rewritten atomically on every transition
       --no-parent-watch    keep running when the parent process exits (default: resign and exit)
-      --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default warn)
+      --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default ${DEFAULTS.logLevel})
   -h, --help               show this help
       --version            print the version
 

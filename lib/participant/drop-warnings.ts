@@ -13,7 +13,7 @@ import type { Logger } from './logger';
 export const WARNED_DROP_REASONS = ['bad-tag', 'unknown-key', 'unauthenticated', 'other-cluster'] as const;
 export type WarnedDropReason = (typeof WARNED_DROP_REASONS)[number];
 
-export function isWarnedDropReason(reason: string): reason is WarnedDropReason {
+function isWarnedDropReason(reason: string): reason is WarnedDropReason {
   return (WARNED_DROP_REASONS as readonly string[]).includes(reason);
 }
 

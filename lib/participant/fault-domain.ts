@@ -5,7 +5,7 @@
 // does about it (drive the core, open sockets) it says through FaultActions.
 import { performance } from 'node:perf_hooks';
 import type { FaultReason } from '../core/types';
-import { InterfaceMonitor, type NicStatus } from '../socket';
+import { InterfaceMonitor, type InterfaceStatus } from '../socket';
 import type { Logger } from './logger';
 
 /** Sends failing for longer than this many heartbeats put the participant in fault. */
@@ -21,7 +21,7 @@ export interface FaultActions {
   /** Leave office and any round (the core's fault()); the fault is set when this is called. */
   fault(reason: FaultReason): void;
   /** A healthy NIC: open a fresh socket on its current index; false when that fails (retried every heartbeat). */
-  rejoin(status: NicStatus): boolean;
+  rejoin(status: InterfaceStatus): boolean;
   /** Take part again (the fault is cleared when this is called). */
   recover(reason: 'nic-recovered' | 'send-recovered'): void;
   /** Sends an empty datagram to the group: true when it left, false when the queue was full; throws when it failed. */
@@ -29,7 +29,7 @@ export interface FaultActions {
 }
 
 export interface FaultDomainOptions {
-  readonly nicSpec: string | number;
+  readonly interfaceSpec: string | number;
   readonly family: 4 | 6;
   readonly heartbeatMs: number;
   readonly log: Logger;
@@ -73,7 +73,7 @@ export class FaultDomain {
 
   /** Starts watching the NIC (throws when the monitor cannot be opened), then reads it once. */
   open(): void {
-    const monitor = new InterfaceMonitor({ spec: this.#options.nicSpec, family: this.#options.family });
+    const monitor = new InterfaceMonitor({ spec: this.#options.interfaceSpec, family: this.#options.family });
     this.#monitor = monitor;
     monitor.on('change', (_previous, status) => this.#onStatus(status));
     monitor.on('error', (error) => this.#options.log.warn({ err: error }, 'interface monitor error; it falls back to polling'));
@@ -133,7 +133,7 @@ export class FaultDomain {
     this.#begin(reason, `no packet could be sent since this round began (${describeError(this.#sendOutage?.error)})`);
   }
 
-  #onStatus(status: NicStatus): void {
+  #onStatus(status: InterfaceStatus): void {
     const problem = nicProblem(status, this.#options.family);
     if (problem) {
       if (!this.#fault) this.#enter(problem.reason, problem.detail);
@@ -182,7 +182,7 @@ export class FaultDomain {
     this.#leave('send-recovered');
   }
 
-  #rejoin(status: NicStatus): void {
+  #rejoin(status: InterfaceStatus): void {
     if (this.#options.actions.rejoin(status)) this.#leave('nic-recovered');
   }
 
@@ -201,7 +201,7 @@ export class FaultDomain {
 }
 
 /** Why the NIC cannot carry the election, or undefined when it can. */
-function nicProblem(status: NicStatus, family: 4 | 6): Fault | undefined {
+function nicProblem(status: InterfaceStatus, family: 4 | 6): Fault | undefined {
   if (!status.present) return { reason: 'nic-gone', detail: 'the interface no longer exists' };
   if (!status.up) return { reason: 'nic-down', detail: `interface ${status.name} is down (not UP and RUNNING)` };
   if (status.address === undefined) return { reason: 'nic-no-address', detail: `interface ${status.name} has no IPv${family} address` };

@@ -63,7 +63,7 @@ export interface ParticipantOptions {
 export interface ResolvedOptions {
   readonly group: GroupAddress;
   /** The NIC as the user named it (name, index or local address); resolved to a bound NIC later. */
-  readonly nicSpec: string | number;
+  readonly interfaceSpec: string | number;
   readonly id: bigint;
   readonly cluster: string;
   readonly keys: readonly WireKey[] | undefined;
@@ -121,7 +121,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   const probeLeader = options.probeLeader ?? true;
   assertBoolean(probeLeader, 'probeLeader');
   return {
-    group, nicSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, wire,
+    group, interfaceSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, wire,
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };

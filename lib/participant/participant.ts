@@ -8,7 +8,7 @@ import { isLocalControlGroup } from '../address';
 import type { Election } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
 import { codedError, withCode } from '../errors';
-import { resolveInterface, type Datagram, type MulticastSocket, type NicStatus } from '../socket';
+import { resolveInterface, type Datagram, type MulticastSocket, type InterfaceStatus } from '../socket';
 import type { Codec } from '../wire';
 import { TrafficCounters, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { DropWarnings } from './drop-warnings';
@@ -36,7 +36,7 @@ type Phase = 'new' | 'running' | 'stopping' | 'stopped' | 'start-failed';
  */
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #options: ResolvedOptions;
-  /** The NIC as bound now (the user's spec is #options.nicSpec): its index changes when the NIC is re-created. */
+  /** The NIC as bound now (the user's spec is #options.interfaceSpec): its index changes when the NIC is re-created. */
   #nic: BoundInterface;
   #self: NodeIdentity;
   readonly #codec: Codec;
@@ -66,14 +66,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (isLocalControlGroup(resolved.group)) {
       this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
     }
-    const { name, index, address, scopeId } = resolveInterface(resolved.nicSpec, resolved.group.family);
+    const { name, index, address, scopeId } = resolveInterface(resolved.interfaceSpec, resolved.group.family);
     this.#nic = { name, index, address, scopeId };
     this.#self = this.#identity(address);
     this.#codec = createCodec(resolved);
     this.#election = createElection(resolved, this.#self);
     const { family, group, port } = resolved.group;
     this.#faults = new FaultDomain({
-      nicSpec: resolved.nicSpec,
+      interfaceSpec: resolved.interfaceSpec,
       family,
       heartbeatMs: this.#election.options.heartbeatMs,
       log: this.#log,
@@ -356,7 +356,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   /** A healthy NIC again: a fresh socket joined on its current index (a new address: a new identity and core). */
-  #rejoin(status: NicStatus): boolean {
+  #rejoin(status: InterfaceStatus): boolean {
     let socket: MulticastSocket;
     try {
       socket = this.#openSocket(status.index);

@@ -27,13 +27,13 @@ export interface SeedParticipant {
  */
 export function newParticipant(
   address: string,
-  nicSpec: string | number,
+  interfaceSpec: string | number,
   pid: number | bigint,
   callback: SeedCallback,
   options: { wire?: 'v1' | 'go' } = {},
 ): SeedParticipant {
   if (typeof callback !== 'function') throw typeError('ERR_INVALID_ARG_TYPE', 'callback must be a function (state, leaderIp) => void');
-  const participant = new Participant({ address, interface: nicSpec, id: pid, ...(options.wire && { wire: options.wire }) });
+  const participant = new Participant({ address, interface: interfaceSpec, id: pid, ...(options.wire && { wire: options.wire }) });
   participant.on('leader', () => callback(Leader, participant.self.address));
   participant.on('follower', ({ leader }) => callback(Follower, leader.address));
   let started: Promise<void> | undefined;

@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { codedError } from '../errors';
 import type { NetworkInterfaceInfo } from './interface-types';
 
-/** The native socket as the addon exposes it; only multicast-socket.ts talks to it. */
+/** The native socket as the addon exposes it; only multicast-socket.ts and unicast-probe.ts talk to it. */
 export interface NativeUdpSocket {
   /**
    * One call per wake-up with every datagram read in it (one recvmmsg on Linux; see
-   * native/udp_socket.cc DrainReadable). `payload` holds the datagrams' bytes back to back;
+   * native/udp_receive.cc, BatchReceiver). `payload` holds the datagrams' bytes back to back;
    * `meta` (reused from call to call: read it before returning) has 8 ints per datagram;
    * `addresses` the batch's distinct address texts.
    */

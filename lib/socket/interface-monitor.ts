@@ -11,7 +11,7 @@ import { assertFamily, type Family } from './validate';
 import { canonicalAddress } from '../address';
 
 /** What a participant needs to know about its interface, as of one read of the table. */
-export interface NicStatus {
+export interface InterfaceStatus {
   /** A NIC matching the spec exists (for an address spec: some NIC carries that address). */
   readonly present: boolean;
   /** '' when absent. */
@@ -41,7 +41,7 @@ export interface InterfaceMonitorOptions {
 
 export interface InterfaceMonitorEvents {
   /** The status differs from the last one reported (or the initial one). */
-  change: [previous: NicStatus, current: NicStatus];
+  change: [previous: InterfaceStatus, current: InterfaceStatus];
   /** Re-reading the table failed, or the netlink socket failed (the monitor then polls). */
   error: [Error];
 }
@@ -50,7 +50,7 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
 const MIN_POLL_INTERVAL_MS = 10;
 const MAX_POLL_INTERVAL_MS = 2_147_483_647;
 
-const ABSENT: NicStatus = Object.freeze({ present: false, name: '', index: 0, up: false, address: undefined, scopeId: 0 });
+const ABSENT: InterfaceStatus = Object.freeze({ present: false, name: '', index: 0, up: false, address: undefined, scopeId: 0 });
 
 export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
   readonly spec: string | number;
@@ -61,7 +61,7 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
   #timer: NodeJS.Timeout | undefined;
   #pending: NodeJS.Immediate | undefined;
   #closed = false;
-  #last: NicStatus;
+  #last: InterfaceStatus;
 
   constructor(options: InterfaceMonitorOptions) {
     super();
@@ -116,8 +116,8 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
   }
 
   /** The current status, read synchronously from the interface table (listInterfaces()). */
-  status(): NicStatus {
-    return nicStatus(this.spec, this.family, listInterfaces());
+  status(): InterfaceStatus {
+    return interfaceStatus(this.spec, this.family, listInterfaces());
   }
 
   /** Idempotent; safe inside a 'change' listener (nothing more is emitted). */
@@ -145,7 +145,7 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
 
   #refresh(): void {
     if (this.#closed) return;
-    let current: NicStatus;
+    let current: InterfaceStatus;
     try {
       current = this.status();
     } catch (error) {
@@ -183,7 +183,7 @@ export class InterfaceMonitor extends EventEmitter<InterfaceMonitorEvents> {
  * it. The address is chosen like resolveInterface: the spec itself when it is an address of
  * `family` on that NIC, else IPv4 prefers non-169.254/16, IPv6 prefers non-fe80::/10.
  */
-export function nicStatus(spec: string | number, family: Family, interfaces: readonly NetworkInterfaceInfo[]): NicStatus {
+export function interfaceStatus(spec: string | number, family: Family, interfaces: readonly NetworkInterfaceInfo[]): InterfaceStatus {
   checkInterfaceSpec(spec);
   assertFamily(family);
   if (!Array.isArray(interfaces)) {
@@ -219,7 +219,7 @@ function openNative(required: boolean): NativeInterfaceMonitor | undefined {
   }
 }
 
-function sameStatus(a: NicStatus, b: NicStatus): boolean {
+function sameStatus(a: InterfaceStatus, b: InterfaceStatus): boolean {
   return (
     a.present === b.present &&
     a.name === b.name &&

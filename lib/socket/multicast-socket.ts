@@ -81,7 +81,7 @@ export interface MulticastSocketEvents {
 
 const DEFAULT_MAX_DATAGRAM_SIZE = 65_536;
 
-// meta per datagram, as written by UdpSocket::DispatchBatch.
+// meta per datagram, as written by BatchReceiver::BatchArguments (native/udp_receive.cc).
 const META_FIELDS = 8;
 const M_OFFSET = 0;
 const M_LENGTH = 1;
@@ -164,29 +164,29 @@ export class MulticastSocket extends EventEmitter<MulticastSocketEvents> {
   }
 
   /** Joins `group` on exactly one interface (name, index or local address). */
-  join(group: string, iface: string | number): ResolvedInterface {
+  join(group: string, spec: string | number): ResolvedInterface {
     const native = this.#open();
     const address = parseGroup(group, this.family);
-    const resolved = resolveInterface(iface, this.family);
+    const resolved = resolveInterface(spec, this.family);
     native.join(address, resolved.index);
     this.#memberships.add(`${address}%${resolved.index}`);
     this.#arrivals.clear();
     return resolved;
   }
 
-  leave(group: string, iface: string | number): void {
+  leave(group: string, spec: string | number): void {
     const native = this.#open();
     const address = parseGroup(group, this.family);
-    const index = resolveInterface(iface, this.family).index;
+    const index = resolveInterface(spec, this.family).index;
     native.leave(address, index);
     this.#memberships.delete(`${address}%${index}`);
     this.#arrivals.clear();
   }
 
   /** Sends multicast out of exactly this interface, whatever the routing table says. */
-  setMulticastInterface(iface: string | number): ResolvedInterface {
+  setMulticastInterface(spec: string | number): ResolvedInterface {
     const native = this.#open();
-    const resolved = resolveInterface(iface, this.family);
+    const resolved = resolveInterface(spec, this.family);
     native.setMulticastInterface(resolved.index);
     this.#multicastInterfaceIndex = resolved.index;
     return resolved;

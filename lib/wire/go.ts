@@ -1,18 +1,17 @@
 // The Go MultiBully library's text format: "<kind>|<ip>|<pid>|" padded with '#' to 128 bytes.
 // It carries no term, nonce, sequence, flags, metadata, cluster or authentication.
 import { inspect } from 'node:util';
-import type { Message, MessageType } from '../core/types';
 import { parseAddress, unicastProblem } from '../address';
-import { typeError } from '../errors';
-import { drop, type Codec, type DecodeResult } from './types';
-import { UINT64_MAX } from '../core/types';
-import { toUint64 } from '../validate';
 import { checkMessage } from '../core/message';
+import { UINT64_MAX, type Message, type MessageType } from '../core/types';
+import { typeError } from '../errors';
+import { toUint64 } from '../validate';
+import { drop, type Codec, type DecodeResult } from './types';
 import { checkSenderAddress } from './validate';
 
 export const GO_PACKET_BYTES = 128;
-export const GO_SEPARATOR = 0x7c; // '|'
-export const GO_PADDING = 0x23; // '#'
+const GO_SEPARATOR = 0x7c; // '|'
+const GO_PADDING = 0x23; // '#'
 
 const GO_KIND_CODES: Readonly<Partial<Record<MessageType, string>>> = Object.freeze({
   election: '0',

@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   InterfaceMonitor,
   listInterfaces,
-  nicStatus,
+  interfaceStatus as nicStatus,
   type InterfaceAddress,
   type NetworkInterfaceInfo,
-  type NicStatus,
+  type InterfaceStatus as NicStatus,
 } from '../../lib/socket';
 import { collectLines, describeOnLan, type Host, type LineCollector } from '../lan';
 import { sleep, waitUntil } from './helpers';

@@ -28,6 +28,9 @@ export {
   type WireKey,
 } from './wire';
 
+// Every error's `code`.
+export type { ErrorCode } from './errors';
+
 // Addresses: the GROUP:PORT option and the multicast rule.
 export { parseGroupAddress, isMulticast, type GroupAddress } from './address';
 

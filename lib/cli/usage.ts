@@ -1,7 +1,15 @@
 // The CLI's help text, the defaults it shows, and its usage error (exit status 2, one line on stderr).
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MISSES } from '../core';
 
 /** The CLI's defaults, as --help shows them; the heartbeat and misses are the core's. */
-export const DEFAULTS = { heartbeatMs: 100, goHeartbeatMs: 250, misses: 3, ttl: 1, hookTimeoutMs: 30_000, logLevel: 'warn' } as const;
+export const DEFAULTS = {
+  heartbeatMs: DEFAULT_HEARTBEAT_MS.v1,
+  goHeartbeatMs: DEFAULT_HEARTBEAT_MS.go,
+  misses: DEFAULT_MISSES,
+  ttl: 1,
+  hookTimeoutMs: 30_000,
+  logLevel: 'warn',
+} as const;
 
 export const USAGE = `Usage:
   multibully --interface IFACE --address GROUP:PORT --id N [options]

@@ -20,8 +20,9 @@
 //   heard, so the terms of a node's successive leaders strictly increase and a stale leader
 //   (restarted without its term, or back from a partition) cannot pull followers back. A
 //   leader that hears an equal or higher term from another node raises its own above it, so
-//   two leaders that meet always resolve in one exchange: the lower one steps down. Terms compare
-//   as serial numbers (term.ts), so no term, not even a forged 2^64 − 1, can exhaust them.
+//   two leaders that meet always resolve in one exchange: the lower one gives way. Terms compare
+//   as serial numbers (term.ts), so no term, not even a forged 2^64 − 1, can exhaust them; the
+//   fenced leader and its term are kept in fence.ts.
 // - Soft state: nothing a single packet teaches a node may outlast it by more than the detection
 //   bound. A follower does not stay with a leader that a newer-term leader contradicts unless that
 //   leader answers with a newer term itself within a heartbeat (a live leader always does; a dead
@@ -33,90 +34,53 @@
 // - Go mode: terms are always 0, no RESIGN, ELECTION at most every 2 s (a Go node restarts its
 //   2 s election on each one), a sitting leader answers a lower ELECTION with OK (which cancels
 //   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
-import { codedError } from '../errors';
+// - Parts, each in a file of its own: the deadlines (timers.ts), the rank among known nodes
+//   (known-nodes.ts), the failure detector (leader-timeout.ts), a follower's challenger
+//   (challenger.ts), coalesced OK and COORDINATOR (ok-sender.ts, coordinator-sender.ts), the
+//   leader probe's hint (probe-hint.ts), duplicate identities (conflicts.ts), the Ready (outbox.ts).
+import { codedError, rangeError, typeError } from '../errors';
+import { PendingChallenger } from './challenger';
+import { ConflictReports } from './conflicts';
+import { CoordinatorSender } from './coordinator-sender';
+import { zeroCounters, type ElectionCounters } from './counters';
+import { Fence } from './fence';
 import { KnownNodes } from './known-nodes';
-import { checkMessage } from './message';
+import { LeaderTimeout } from './leader-timeout';
+import { checkMessage, checkMetadataSize } from './message';
+import { OkSender } from './ok-sender';
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
+import { EMPTY_READY, Outbox } from './outbox';
 import { compareInstance, comparePriority, instanceKey, sameInstance, sameNode } from './priority';
+import { ProbeHint } from './probe-hint';
 import { nextTerm, termNewer } from './term';
+import { Timers, type TimerName } from './timers';
 import type {
-  CandidacyReason, CoreEvent, FaultReason, FollowerReason, LeaderReason, Message, MessageType, NodeIdentity, Ready,
+  CandidacyReason, FaultReason, FollowerReason, LeaderReason, Message, MessageType, NodeIdentity, Ready,
   RecoveryReason, Role, StateReason, TermReason, WaitingReason,
 } from './types';
-
-export interface ElectionCounters {
-  /** ELECTION rounds this node started (ELECTION messages sent). */
-  elections: number;
-  messagesSent: number;
-  /** Messages from other nodes handed to receive(). */
-  messagesReceived: number;
-  /** Own looped-back messages ignored. */
-  ownIgnored: number;
-  /** COORDINATOR messages ignored because their term was not newer than our leader's. */
-  staleIgnored: number;
-  /** Messages from another start of our own (id, address). */
-  conflicts: number;
-  /** ELECTION/OK from a higher node carrying a term older than the current leader's. */
-  staleHigherIgnored: number;
-  /** Pending OKs dropped because a higher node spoke first. */
-  okSuppressed: number;
-  /** leaderUnreachable() hints that shortened the leader timeout. */
-  leaderUnreachable: number;
-  /** Leaders heard alive well after their host refused a probe (their refusals are ignored since). */
-  probeContradicted: number;
-}
-
-type TimerName =
-  | 'send-election' // candidate: skew (or listen, or Go gap) is over, send ELECTION
-  | 'ok-wait' // candidate: nobody higher answered, become leader
-  | 'coordinator-wait' // waiting: the higher node never announced, restart
-  | 'heartbeat' // leader: send COORDINATOR
-  | 'leader-timeout' // follower: the leader went silent
-  | 'challenger' // follower: a newer-term leader was not out-termed by ours in time
-  | 'send-ok'; // a coalesced OK is due
 
 /** A message from another node as the role steps see it: term 0n in go mode, higher = it outranks us. */
 type Heard = Pick<Message, 'type' | 'from' | 'term' | 'metadata'> & { readonly higher: boolean };
 
-const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
-/** A follower whose leader spoke within this many heartbeats leaves a joiner to the leader. */
-const FRESH_LEADER_HEARTBEATS = 1.5;
-/**
- * A follower gives up after (misses + this) heartbeats: the margin absorbs a leader period that
- * runs slightly long, so misses − 1 lost heartbeats in a row never cause a failover and misses do.
- */
-const DETECTION_MARGIN_HEARTBEATS = 0.5;
-/**
- * The follower next in line (no known node above it but the leader) probes the leader and tells
- * joiners so. One, not two: joiners then learn exactly one node above them from its OK, and a node
- * that knows one stays quiet. A stale entry (a follower above that died silently) stops the
- * probing until the next leader change: failover then waits out the leader timeout, as without it.
- */
-const PROBING_RANKS = 1;
-/** A duplicate identity is reported again at most this often (in heartbeats) while it lasts. */
-const CONFLICT_REPORT_HEARTBEATS = 20;
-const MAX_TRACKED_CONFLICTS = 64;
 /** #beginCandidacy flag: a known leader went away, the skew ranked us, wait failoverOkWaitMs for OK. */
 const FAILOVER = true;
-/** #sendOk flag: a prober tells a joiner it is next in line; not delayed, not suppressed by the leader's answer. */
-const NEXT_IN_LINE = true;
-/** Upper bound on timer firings per tick (each firing re-arms relative to now). */
-const MAX_FIRINGS_PER_TICK = 64;
 
 export class Election {
   readonly #options: ResolvedElectionOptions;
   readonly #self: NodeIdentity;
   readonly #go: boolean;
-  /** Coalescing window for OK and for a leader's immediate answers. */
-  readonly #answerWindowMs: number;
-  readonly #knownNodes = new KnownNodes();
-  readonly #timers = new Map<TimerName, number>();
-  /** When each other instance of our own (id, address) was last reported. */
-  readonly #conflictReportedAt = new Map<bigint, number>();
-  readonly #counters: ElectionCounters = {
-    elections: 0, messagesSent: 0, messagesReceived: 0, ownIgnored: 0, staleIgnored: 0, conflicts: 0, staleHigherIgnored: 0, okSuppressed: 0,
-    leaderUnreachable: 0, probeContradicted: 0,
-  };
+  readonly #knownNodes: KnownNodes;
+  readonly #timers = new Timers();
+  readonly #fence: Fence;
+  readonly #leaderTimeout: LeaderTimeout;
+  /** Follower: a newer-term leader that our (higher) leader has not yet out-termed. */
+  readonly #challenger: PendingChallenger;
+  readonly #okSender: OkSender;
+  readonly #coordinatorSender: CoordinatorSender;
+  readonly #probeHint: ProbeHint;
+  readonly #conflicts: ConflictReports;
+  readonly #outbox: Outbox;
+  readonly #counters = zeroCounters();
 
   #role: Role = 'idle';
   /** Newest term heard (v1); a leader's own term while leading. */
@@ -126,20 +90,6 @@ export class Election {
   /** The leader followed or held now, if any. */
   #leader: NodeIdentity | undefined;
   #leaderMetadata: Uint8Array | undefined;
-  #leaderHeardAt = -Infinity;
-  /**
-   * Fencing: the leader with the newest term this node accepted (followed, held, or outranked and
-   * preempted), and that term. A leader's COORDINATOR needs a newer term, or this term from this
-   * very instance.
-   */
-  #fence: { readonly leader: NodeIdentity; readonly term: bigint } | undefined;
-  /** Follower: a newer-term leader that our (higher) leader has not yet out-termed. */
-  #challenger: {
-    readonly leader: NodeIdentity;
-    readonly term: bigint;
-    readonly metadata: Uint8Array | undefined;
-    readonly heardAt: number;
-  } | undefined;
   /** Last ELECTION or OK heard from a node that outranks us (it is alive and electing). */
   #higherActivityAt = -Infinity;
   /** Higher instances that told us to wait during this round; forgotten if they never announce. */
@@ -148,27 +98,31 @@ export class Election {
   #roundOkWaitMs = 0;
   /** The last leader followed (kept through rounds, unlike #leader): a lower successor means a failover. */
   #lastFollowed: NodeIdentity | undefined;
-  /** A probe of this leader instance was refused at `at` and it has not been heard since. */
-  #probeHint: { readonly leader: string; readonly at: number } | undefined;
-  /** The leader instance whose host refused a probe while it was alive. */
-  #probeDistrusted: string | undefined;
-  /** The pending OK tells a joiner who is next in line (see #stepFollower): the leader's answer does not cancel it. */
-  #okNextInLine = false;
   #lastElectionSentAt = -Infinity;
-  #lastOkSentAt = -Infinity;
-  #lastCoordinatorSentAt = -Infinity;
-  #seq = 0n;
   #now = -Infinity;
-  #messages: Message[] = [];
-  #events: CoreEvent[] = [];
+  /** What our COORDINATOR carries (empty: none); setMetadata() changes it. */
+  #metadata: Uint8Array;
 
   constructor(options: ElectionOptions) {
     this.#options = resolveElectionOptions(options);
-    const { self, mode } = this.#options;
+    const { self, mode, heartbeatMs, okWaitMs } = this.#options;
     this.#go = mode === 'go';
     // In go mode the wire carries no nonce: own packets come back with nonce 0.
     this.#self = this.#go ? { id: self.id, address: self.address, nonce: 0n } : self;
-    this.#answerWindowMs = Math.max(1, Math.min(this.#options.heartbeatMs, this.#options.okWaitMs) / 4);
+    // Coalescing window for OK and for a leader's immediate answers.
+    const answerWindowMs = Math.max(1, Math.min(heartbeatMs, okWaitMs) / 4);
+    const timers = this.#timers;
+    this.#fence = new Fence(this.#go);
+    this.#leaderTimeout = new LeaderTimeout(timers, this.#options);
+    this.#challenger = new PendingChallenger(timers, heartbeatMs);
+    this.#knownNodes = new KnownNodes(this.#self, this.#options);
+    const rank = () => this.#knownNodes.rank();
+    this.#okSender = new OkSender({ options: this.#options, answerWindowMs, timers, rank, send: () => this.#send('ok') });
+    this.#coordinatorSender = new CoordinatorSender({ timers, heartbeatMs, answerWindowMs, send: () => this.#send('coordinator') });
+    this.#probeHint = new ProbeHint(heartbeatMs);
+    this.#conflicts = new ConflictReports(heartbeatMs);
+    this.#outbox = new Outbox(this.#self);
+    this.#metadata = this.#options.metadata;
   }
 
   get role(): Role {
@@ -211,7 +165,7 @@ export class Election {
    * unicast to the port, say): its refusals say nothing, and it is not probed any more.
    */
   get leaderRefusesProbes(): boolean {
-    return this.#leader !== undefined && this.#probeDistrusted === instanceKey(this.#leader);
+    return this.#probeHint.distrusts(this.#leader);
   }
 
   /**
@@ -221,13 +175,11 @@ export class Election {
    */
   start(now: number, reason: 'start' | RecoveryReason = 'start'): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
-    if (this.#role !== 'idle') {
-      throw codedError('ERR_ELECTION_STARTED', 'election already started');
-    }
-    this.#enter(now);
+    if (this.#role !== 'idle') throw codedError('ERR_ELECTION_STARTED', 'election already started');
+    this.#advanceClock(now);
     if (reason !== 'start') this.#role = 'fault';
     this.#beginCandidacy(reason, this.#options.startListenMs);
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   /**
@@ -237,7 +189,7 @@ export class Election {
   receive(message: Message, now: number): Ready {
     checkMessage(message, { bigints: true });
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
-    this.#enter(now);
+    this.#advanceClock(now);
     if (this.#isOwn(message.from)) {
       this.#counters.ownIgnored++;
       return EMPTY_READY;
@@ -245,7 +197,7 @@ export class Election {
     this.#counters.messagesReceived++;
     if (this.#role === 'fault') return EMPTY_READY;
     this.#handle(message);
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   /**
@@ -255,25 +207,32 @@ export class Election {
    */
   tick(now: number, { unheard = false }: { readonly unheard?: boolean } = {}): Ready {
     if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
-    this.#enter(now);
-    for (let i = 0; i < MAX_FIRINGS_PER_TICK; i++) {
-      const due = this.#dueTimer();
-      if (!due) break;
-      this.#timers.delete(due);
+    this.#advanceClock(now);
+    for (const due of this.#timers.takeDue(this.#now)) {
       if (due === 'ok-wait' && unheard) {
         this.#halt('fault', 'send-failing');
         break;
       }
       this.#fire(due);
     }
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   /** The one absolute time (ms) at which the driver should call tick(), if any. */
   nextDeadline(): number | undefined {
-    let earliest: number | undefined;
-    for (const at of this.#timers.values()) if (earliest === undefined || at < earliest) earliest = at;
-    return earliest;
+    return this.#timers.earliest();
+  }
+
+  /**
+   * What this node's COORDINATOR carries from the next one on (v1 only, at most MAX_METADATA_BYTES;
+   * empty for none). A sitting leader's own `leaderMetadata` changes at once. Copies the bytes.
+   */
+  setMetadata(metadata: Uint8Array): void {
+    if (!(metadata instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'metadata must be a Uint8Array');
+    checkMetadataSize(metadata, 'metadata');
+    if (this.#go && metadata.length > 0) throw rangeError('ERR_OUT_OF_RANGE', 'metadata is not supported in go mode (the Go wire format has no room for it)');
+    this.#metadata = Uint8Array.from(metadata);
+    if (this.#role === 'leader') this.#leaderMetadata = this.#metadata.length > 0 ? this.#metadata : undefined;
   }
 
   /**
@@ -286,14 +245,11 @@ export class Election {
   leaderUnreachable(now: number, address: string): Ready {
     const leader = this.#leader;
     if (this.#role !== 'follower' || this.#go || !leader || leader.address !== address || this.leaderRefusesProbes) return EMPTY_READY;
-    this.#enter(now);
+    this.#advanceClock(now);
     this.#counters.leaderUnreachable++;
-    const key = instanceKey(leader);
-    if (this.#probeHint?.leader !== key) this.#probeHint = { leader: key, at: this.#now };
-    const deadline = this.#leaderHeardAt + (1 + DETECTION_MARGIN_HEARTBEATS) * this.#options.heartbeatMs;
-    const current = this.#timers.get('leader-timeout');
-    if (current === undefined || deadline < current) this.#timers.set('leader-timeout', deadline);
-    return this.#flush();
+    this.#probeHint.noteRefused(leader, this.#now);
+    this.#leaderTimeout.shorten();
+    return this.#outbox.flush();
   }
 
   /**
@@ -302,25 +258,25 @@ export class Election {
    */
   fault(now: number, reason: FaultReason): Ready {
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
-    this.#enter(now);
+    this.#advanceClock(now);
     if (this.#role === 'fault') return EMPTY_READY;
     this.#halt('fault', reason);
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   /** Leaves 'fault': a round as at start-up (the cluster may have changed meanwhile). */
   recover(now: number, reason: RecoveryReason = 'recovered'): Ready {
     if (this.#role !== 'fault') return EMPTY_READY;
-    this.#enter(now);
+    this.#advanceClock(now);
     this.#higherActivityAt = -Infinity;
     this.#beginCandidacy(reason, this.#options.startListenMs);
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   /** Leaves the election: RESIGN when leading (v1), then role 'stopped' for good. */
   stop(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
-    this.#enter(now);
+    this.#advanceClock(now);
     if (this.#role === 'leader' && !this.#go) {
       // Twice: a follower that misses the only RESIGN waits out a whole detection bound. The
       // copies carry their own seq, so the replay filter keeps both; a second one is a no-op.
@@ -328,7 +284,7 @@ export class Election {
       this.#send('resign');
     }
     this.#halt('stopped', 'stopped');
-    return this.#flush();
+    return this.#outbox.flush();
   }
 
   // ---- input: one step function per role (etcd raft style) -----------------------------------
@@ -344,12 +300,14 @@ export class Election {
     // Another start of our (id, address). Its packets still count, ordered by nonce, so that
     // exactly one of the two leads. Traffic older than our leader's term is a replay of an
     // earlier start of ours, not a live twin: it is not reported.
-    if (sameNode(from, this.#self) && !this.#isStale(term)) this.#reportConflict(from);
+    if (sameNode(from, this.#self) && !this.#fence.isStale(term)) this.#reportConflict(from);
     const higher = compareInstance(from, this.#self) > 0;
-    if (higher && message.type !== 'resign' && !this.#isStale(term)) this.#suppressOk(from);
+    if (higher && message.type !== 'resign' && !this.#fence.isStale(term) && this.#okSender.suppress(from, this.#leader)) {
+      this.#counters.okSuppressed++;
+    }
     if (message.type === 'resign') {
       this.#knownNodes.forget(from);
-    } else if (!this.#isStale(term)) {
+    } else if (!this.#fence.isStale(term)) {
       // Traffic from before the current leader (or replayed) says nothing about who is alive.
       this.#knownNodes.note(from);
     }
@@ -366,7 +324,7 @@ export class Election {
       case 'election':
         // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
         if (!termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
-        return this.#answerAsLeader();
+        return this.#coordinatorSender.answer(this.#now);
       case 'ok':
       case 'resign':
         if (termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
@@ -380,7 +338,7 @@ export class Election {
         }
         // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
         if (!higher && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
-        return this.#answerAsLeader();
+        return this.#coordinatorSender.answer(this.#now);
     }
   }
 
@@ -389,14 +347,13 @@ export class Election {
     if (type === 'election' && higher) {
       // A Go node restarts its 2 s election on every COORDINATOR from a lower node, so answering
       // would lock it out forever: yield as a Go leader does, and resume if it never announces.
-      this.#leader = undefined;
-      this.#leaderMetadata = undefined;
+      this.#resetRound();
       this.#noteHigherActivity(from);
       return this.#enterWaiting('higher-node-electing');
     }
-    if (type === 'election') this.#sendOk(); // cancels a Go candidate's election timer
+    if (type === 'election') this.#okSender.send(this.#now); // cancels a Go candidate's election timer
     if (type === 'coordinator' && higher) return this.#follow(from, term, metadata, 'higher-leader');
-    if (type === 'election' || type === 'coordinator') this.#answerAsLeader();
+    if (type === 'election' || type === 'coordinator') this.#coordinatorSender.answer(this.#now);
   }
 
   /** A follower keeps its leader while it is heard and fenced, and answers lower candidates. */
@@ -414,10 +371,10 @@ export class Election {
           // Except that the nodes next in line (the probers) say so: a joiner does not hear the
           // silent followers that started before it, and one that thinks itself next in line
           // would probe, and after a failover claim in the same few ms as the real successor.
-          if (this.#nextInLine()) this.#sendOk(NEXT_IN_LINE);
+          if (this.#nextInLine()) this.#okSender.send(this.#now, { nextInLine: true });
           return;
         }
-        return this.#sendOk();
+        return this.#okSender.send(this.#now);
       case 'ok':
         // With a fresh leader a higher follower's OK answers a joiner or says it is next in line:
         // no election is under way. Our leader's own (sent just before it took office) neither.
@@ -427,29 +384,23 @@ export class Election {
         return;
       case 'coordinator':
         if (leader && sameInstance(leader, from)) {
-          if (this.#isStale(term)) {
-            this.#counters.staleIgnored++;
-            return;
-          }
+          if (this.#ignoredAsStale(this.#fence.isStale(term))) return;
           // Our leader out-termed a challenger (or kept its term while none is pending).
-          const challenger = this.#challenger;
-          if (challenger && termNewer(term, challenger.term)) this.#dropChallenger();
+          const challenger = this.#challenger.current;
+          if (challenger && termNewer(term, challenger.term)) this.#challenger.drop();
           return this.#follow(from, term, metadata, 'coordinator');
         }
-        if (!this.#acceptableTerm(from, term)) {
-          this.#counters.staleIgnored++;
-          return;
-        }
+        if (this.#ignoredAsStale(!this.#fence.admits(from, term))) return;
         if (leader && this.#leaderIsFresh() && compareInstance(leader, from) > 0) {
           // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's
           // newer term and answers above it at once. If it does not within a heartbeat, it is gone
           // (or its traffic is being replayed) and the newer term wins.
-          return this.#challenge(from, term, metadata);
+          return this.#challenger.note(from, term, metadata, this.#now);
         }
         return this.#adoptLeader(from, term, metadata, higher);
       case 'resign':
-        if (leader && sameInstance(leader, from)) return this.#beginCandidacy('leader-resigned', this.#skewMs(), FAILOVER);
-        if (this.#challenger && sameInstance(this.#challenger.leader, from)) this.#dropChallenger();
+        if (leader && sameInstance(leader, from)) return this.#beginCandidacy('leader-resigned', this.#knownNodes.skewMs(), FAILOVER);
+        if (this.#challenger.current && sameInstance(this.#challenger.current.leader, from)) this.#challenger.drop();
         this.#waitingOn.delete(instanceKey(from));
         return;
     }
@@ -461,7 +412,7 @@ export class Election {
       case 'election':
       case 'ok':
         if (!higher) {
-          if (type === 'election') this.#sendOk();
+          if (type === 'election') this.#okSender.send(this.#now);
           return;
         }
         if (this.#staleHigher(term)) return;
@@ -469,18 +420,15 @@ export class Election {
         // Waiting already: this extends the wait.
         return this.#enterWaiting(type === 'election' ? 'higher-node-electing' : 'ok-from-higher-node');
       case 'coordinator':
-        if (!this.#acceptableTerm(from, term)) {
-          this.#counters.staleIgnored++;
-          return;
-        }
+        if (this.#ignoredAsStale(!this.#fence.admits(from, term))) return;
         // We outrank this leader: keep our round. Its term is fenced, so its own later heartbeats
         // cannot pull us back.
-        if (this.#options.preempt && !higher) return this.#raiseFence(from, term);
+        if (this.#options.preempt && !higher) return this.#fence.raise(from, term);
         return this.#follow(from, term, metadata, 'coordinator');
       case 'resign':
         // Waiting only on the instance that just left: no COORDINATOR will come, restart now.
         if (this.#waitingOn.delete(instanceKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
-          this.#beginCandidacy('higher-node-resigned', this.#skewMs(), FAILOVER);
+          this.#beginCandidacy('higher-node-resigned', this.#knownNodes.skewMs(), FAILOVER);
         }
         return;
     }
@@ -490,8 +438,8 @@ export class Election {
   #adoptLeader(from: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
     if (this.#options.preempt && !higher) {
       // Its term is fenced, so its own later heartbeats cannot pull us back.
-      this.#raiseFence(from, term);
-      return this.#beginCandidacy('lower-leader', this.#skewMs());
+      this.#fence.raise(from, term);
+      return this.#beginCandidacy('lower-leader', this.#knownNodes.skewMs());
     }
     this.#follow(from, term, metadata, 'new-leader', heardAt);
   }
@@ -507,49 +455,43 @@ export class Election {
       case 'coordinator-wait':
         // The higher nodes that told us to wait never announced: consider them gone.
         for (const node of this.#waitingOn.values()) this.#knownNodes.forget(node);
-        return this.#beginCandidacy('coordinator-timeout', this.#skewMs());
+        return this.#beginCandidacy('coordinator-timeout', this.#knownNodes.skewMs());
       case 'heartbeat':
-        return this.#sendCoordinator();
+        return this.#coordinatorSender.send(this.#now);
       case 'leader-timeout':
         return this.#suspectLeader();
       case 'challenger': {
-        const challenger = this.#challenger;
-        this.#challenger = undefined;
-        if (!challenger || this.#role !== 'follower' || !this.#acceptableTerm(challenger.leader, challenger.term)) return;
+        const challenger = this.#challenger.take();
+        if (!challenger || this.#role !== 'follower' || !this.#fence.admits(challenger.leader, challenger.term)) return;
         // Its silence is counted from when it was last heard, not from now.
         const higher = compareInstance(challenger.leader, this.#self) > 0;
         return this.#adoptLeader(challenger.leader, challenger.term, challenger.metadata, higher, challenger.heardAt);
       }
       case 'send-ok':
-        this.#lastOkSentAt = this.#now;
-        this.#okNextInLine = false;
-        return this.#send('ok');
+        return this.#okSender.fire(this.#now);
     }
   }
 
-  #dueTimer(): TimerName | undefined {
-    let due: TimerName | undefined;
-    let dueAt = Infinity;
-    for (const [name, at] of this.#timers) {
-      if (at <= this.#now && at < dueAt) {
-        due = name;
-        dueAt = at;
-      }
-    }
-    return due;
-  }
-
+  /** The old role's timers go (a coalesced OK still goes out), and with the challenger's timer the challenger. */
   #clearRoleTimers(): void {
-    for (const name of this.#timers.keys()) if (name !== 'send-ok') this.#timers.delete(name);
-    this.#challenger = undefined;
+    this.#timers.clearRoleTimers();
+    this.#challenger.drop();
   }
 
   // ---- role changes --------------------------------------------------------------------------
 
-  #beginCandidacy(reason: CandidacyReason, delayMs: number, failover = false): void {
+  /**
+   * A round starts, or office ends: no leader, and nobody has told us to wait yet. A follower whose
+   * leader timed out keeps the higher nodes it heard electing (`keepWaitingOn`): it may wait for them.
+   */
+  #resetRound({ keepWaitingOn = false }: { readonly keepWaitingOn?: boolean } = {}): void {
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
-    this.#waitingOn.clear();
+    if (!keepWaitingOn) this.#waitingOn.clear();
+  }
+
+  #beginCandidacy(reason: CandidacyReason, delayMs: number, failover = false): void {
+    this.#resetRound();
     this.#clearRoleTimers(); // and the challenger
     this.#roundOkWaitMs = failover ? this.#options.failoverOkWaitMs : this.#options.okWaitMs; // equal in go mode
     this.#transition('candidate', reason);
@@ -584,45 +526,39 @@ export class Election {
       // Newer than every term heard: #term is the newest seen (fenced leaders included).
       this.#term = nextTerm(this.#term);
       this.#termKnown = true;
-    }
-    this.#leader = this.#self;
-    this.#leaderMetadata = this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
-    this.#fence = { leader: this.#self, term: this.#term };
-    if (!this.#go) {
       // A leader's COORDINATOR answers everyone: an OK still pending would make followers think
       // a round is under way.
-      this.#timers.delete('send-ok');
-      this.#okNextInLine = false;
+      this.#okSender.cancel();
     }
-    this.#waitingOn.clear();
+    this.#resetRound();
     this.#clearRoleTimers();
+    this.#leader = this.#self;
+    this.#leaderMetadata = this.#metadata.length > 0 ? this.#metadata : undefined;
+    this.#fence.set(this.#self, this.#term);
     this.#transition('leader', reason);
-    this.#events.push({ type: 'leader', term: this.#term });
-    this.#sendCoordinator();
+    this.#outbox.emit({ type: 'leader', term: this.#term });
+    this.#coordinatorSender.send(this.#now);
   }
 
   /** A sitting leader moves to a newer term; it stays in office, so this is not a 'leader' event. */
   #raiseTerm(term: bigint, reason: TermReason): void {
     this.#term = term;
     this.#termKnown = true;
-    this.#fence = { leader: this.#self, term };
-    this.#events.push({ type: 'term', term, reason });
+    this.#fence.set(this.#self, term);
+    this.#outbox.emit({ type: 'term', term, reason });
   }
 
   #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#now): void {
     const previous = this.#leader;
-    const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence?.term || this.#role !== 'follower';
+    const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence.term || this.#role !== 'follower';
     if (previous !== undefined && !sameInstance(previous, leader)) {
-      this.#dropChallenger();
+      this.#challenger.drop();
       // A lower node took office after ours: the cluster gave ours up (its successor probed it, or
       // timed out first). Forget it like a suspected leader, or it would lengthen our skew for good.
       if (!sameNode(previous, leader) && comparePriority(previous, leader) > 0) this.#knownNodes.forget(previous);
     }
-    this.#noteLeaderHeard(leader, heardAt);
-    this.#leader = leader;
-    this.#leaderMetadata = metadata;
-    this.#leaderHeardAt = heardAt;
-    this.#fence = { leader, term };
+    if (this.#probeHint.noteHeard(leader, heardAt)) this.#counters.probeContradicted++;
+    this.#fence.set(leader, term);
     // v1: the leader's term, even when it is older than a term merely heard (e.g. from a forger):
     // the next election still takes a term newer than both. Go mode has no terms (#term stays 0n).
     this.#learnTerm(term);
@@ -630,13 +566,15 @@ export class Election {
       // The round is settled: earlier ELECTION/OK traffic from higher nodes must not make a
       // later leader failure wait for a COORDINATOR that this round already delivered.
       this.#higherActivityAt = -Infinity;
-      this.#waitingOn.clear();
+      this.#resetRound();
       this.#clearRoleTimers();
       this.#transition('follower', reason);
     }
-    this.#timers.set('leader-timeout', heardAt + this.#detectionMs());
+    this.#leader = leader;
+    this.#leaderMetadata = metadata;
+    this.#leaderTimeout.heard(heardAt);
     if (changed) {
-      this.#events.push({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
+      this.#outbox.emit({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
     }
     // After a failover the followers only know the new leader and whoever they heard on the way:
     // many may think themselves next in line. Each says so once, at a random moment of the next
@@ -644,62 +582,41 @@ export class Election {
     const lastFollowed = this.#lastFollowed;
     this.#lastFollowed = leader;
     if (lastFollowed && !sameNode(lastFollowed, leader) && comparePriority(lastFollowed, leader) > 0 && this.#nextInLine()) {
-      this.#sendOk(NEXT_IN_LINE, this.#options.random() * this.#options.heartbeatMs);
+      this.#okSender.send(this.#now, { nextInLine: true, delayMs: this.#options.random() * this.#options.heartbeatMs });
     }
-  }
-
-  /**
-   * Our leader is heard: a refused probe well before this says its host rejects probes while it
-   * lives. Heard sooner, it may be a heartbeat that was in flight when the process died: the hint
-   * stands, and the next heartbeat (a dead leader sends none) decides.
-   */
-  #noteLeaderHeard(leader: NodeIdentity, heardAt: number): void {
-    const hint = this.#probeHint;
-    if (!hint) return;
-    if (hint.leader !== instanceKey(leader)) {
-      this.#probeHint = undefined;
-      return;
-    }
-    if (heardAt - hint.at < this.#options.heartbeatMs / 2) return;
-    this.#probeHint = undefined;
-    this.#probeDistrusted = hint.leader;
-    this.#counters.probeContradicted++;
   }
 
   /** A v1 follower that knows no node between itself and its leader. */
   #nextInLine(): boolean {
     const leader = this.#leader;
     if (this.#go || this.#role !== 'follower' || !leader) return false;
-    return this.#knownNodes.rankOf(this.#self, PROBING_RANKS, leader) < PROBING_RANKS;
+    return this.#knownNodes.nextInLineBelow(leader);
   }
 
   #suspectLeader(): void {
     if (this.#leader) this.#knownNodes.forget(this.#leader);
-    this.#leader = undefined;
-    this.#leaderMetadata = undefined;
+    this.#resetRound({ keepWaitingOn: true });
     // A higher node is already electing: wait for its COORDINATOR instead of speaking.
     if (this.#now - this.#higherActivityAt < this.#options.coordinatorWaitMs) {
       this.#enterWaiting('leader-timeout', this.#higherActivityAt);
       return;
     }
-    this.#beginCandidacy('leader-timeout', this.#skewMs(), FAILOVER);
+    this.#beginCandidacy('leader-timeout', this.#knownNodes.skewMs(), FAILOVER);
   }
 
   /** Out of office and out of any round, with no timers: 'fault' or 'stopped'. */
   #halt(to: 'fault' | 'stopped', reason: FaultReason | 'stopped'): void {
     this.#timers.clear();
-    this.#okNextInLine = false;
-    this.#leader = undefined;
-    this.#leaderMetadata = undefined;
-    this.#challenger = undefined;
-    this.#waitingOn.clear();
+    this.#okSender.cancel();
+    this.#challenger.drop();
+    this.#resetRound();
     this.#transition(to, reason);
   }
 
   #transition(to: Role, reason: StateReason): void {
     const from = this.#role;
     this.#role = to;
-    this.#events.push({ type: 'state', from, to, reason, term: this.#term });
+    this.#outbox.emit({ type: 'state', from, to, reason, term: this.#term });
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -716,166 +633,40 @@ export class Election {
     this.#termKnown = true;
   }
 
-  /** A term older than the fenced leader's: from before the current leader (or a replay of it). */
-  #isStale(term: bigint): boolean {
-    return !this.#go && this.#fence !== undefined && termNewer(this.#fence.term, term);
+  /** A COORDINATOR whose term the fence refuses is counted, and ignored. */
+  #ignoredAsStale(refused: boolean): boolean {
+    if (refused) this.#counters.staleIgnored++;
+    return refused;
   }
 
   /** ELECTION/OK of a higher node that has not heard our leader: it must not hold up a round. */
   #staleHigher(term: bigint): boolean {
-    if (!this.#isStale(term)) return false;
+    if (!this.#fence.isStale(term)) return false;
     this.#counters.staleHigherIgnored++;
     return true;
   }
 
-  /** Fencing: a leader needs a term newer than the fenced one, or the fenced term from the fenced instance. */
-  #acceptableTerm(from: NodeIdentity, term: bigint): boolean {
-    if (this.#go || !this.#fence) return true;
-    if (sameInstance(this.#fence.leader, from)) return !termNewer(this.#fence.term, term);
-    return termNewer(term, this.#fence.term);
-  }
-
-  #raiseFence(leader: NodeIdentity, term: bigint): void {
-    if (this.#go) return;
-    if (!this.#fence || termNewer(term, this.#fence.term)) this.#fence = { leader, term };
-  }
-
-  #challenge(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined): void {
-    const pending = this.#challenger;
-    if (pending && !termNewer(term, pending.term) && !sameInstance(pending.leader, leader)) return;
-    this.#challenger = { leader, term, metadata, heardAt: this.#now };
-    // One heartbeat for our leader to answer above the challenger's term (it answers at once).
-    if (!pending) this.#timers.set('challenger', this.#now + this.#options.heartbeatMs);
-  }
-
-  #dropChallenger(): void {
-    this.#challenger = undefined;
-    this.#timers.delete('challenger');
-  }
-
-  #detectionMs(): number {
-    return (this.#options.misses + DETECTION_MARGIN_HEARTBEATS) * this.#options.heartbeatMs;
-  }
-
   #leaderIsFresh(): boolean {
-    return this.#leader !== undefined &&
-      this.#now - this.#leaderHeardAt <= FRESH_LEADER_HEARTBEATS * this.#options.heartbeatMs;
+    return this.#leader !== undefined && this.#leaderTimeout.isFresh(this.#now);
   }
 
-  /**
-   * rank × step plus jitter below half a step, so ranks never swap order. Rank 0 gets none: two
-   * nodes that both think they are top (one missed the other) settle it by ELECTION/OK anyway.
-   */
-  #skewMs(): number {
-    const { skewStepMs, maxSkewRank, random } = this.#options;
-    const rank = this.#knownNodes.rankOf(this.#self, maxSkewRank);
-    if (rank === 0) return 0;
-    return rank * skewStepMs + random() * (skewStepMs / 2);
-  }
-
-  #answerAsLeader(): void {
-    const earliest = this.#lastCoordinatorSentAt + this.#answerWindowMs;
-    if (this.#now >= earliest) {
-      this.#sendCoordinator();
-    } else {
-      const heartbeat = this.#timers.get('heartbeat');
-      if (heartbeat === undefined || heartbeat > earliest) this.#timers.set('heartbeat', earliest);
-    }
-  }
-
-  #sendCoordinator(): void {
-    this.#lastCoordinatorSentAt = this.#now;
-    this.#send('coordinator');
-    this.#timers.set('heartbeat', this.#now + this.#options.heartbeatMs);
-  }
-
-  /**
-   * One OK per answer window: a later OK is deferred to the window's end. In v1 an OK also waits
-   * rank × okStep (the higher a node knows itself to be, the sooner it answers) and is dropped if
-   * a higher node speaks meanwhile (see #suppressOk): its multicast already told every lower
-   * candidate to stand down. So a cold start of N nodes costs about one OK per ELECTION burst,
-   * not one per node above each sender.
-   */
-  #sendOk(nextInLine = false, delayMs = 0): void {
-    if (nextInLine) this.#okNextInLine = true;
-    let earliest = Math.max(this.#lastOkSentAt + this.#answerWindowMs, this.#now + delayMs);
-    if (!this.#go && !nextInLine) earliest = Math.max(earliest, this.#now + this.#okDelayMs());
-    const pending = this.#timers.get('send-ok');
-    if (pending !== undefined) {
-      // Only a next-in-line OK brings a pending (rank-delayed) one forward.
-      if (earliest < pending) this.#timers.set('send-ok', earliest);
-      return;
-    }
-    if (this.#now >= earliest) {
-      this.#lastOkSentAt = this.#now;
-      this.#okNextInLine = false;
-      this.#send('ok');
-    } else {
-      this.#timers.set('send-ok', earliest);
-    }
-  }
-
-  /** rank × okStep: at most a quarter of okWait in all, so a lower candidate always hears an OK in time. */
-  #okDelayMs(): number {
-    const { okWaitMs, maxSkewRank } = this.#options;
-    const rank = this.#knownNodes.rankOf(this.#self, maxSkewRank);
-    return rank * (okWaitMs / (4 * maxSkewRank));
-  }
-
-  /** A higher node spoke after a lower ELECTION: every lower candidate heard it, our OK adds nothing. */
-  #suppressOk(from: NodeIdentity): void {
-    if (this.#go || !this.#timers.has('send-ok')) return;
-    // The leader's answer does not say who is next in line; a higher follower's OK already did.
-    if (this.#okNextInLine && this.#leader && sameInstance(this.#leader, from)) return;
-    this.#okNextInLine = false;
-    this.#timers.delete('send-ok');
-    this.#counters.okSuppressed++;
-  }
-
-  /** Reported when first heard, then again at most every CONFLICT_REPORT_HEARTBEATS while it lasts. */
   #reportConflict(other: NodeIdentity): void {
     this.#counters.conflicts++;
-    const last = this.#conflictReportedAt.get(other.nonce);
-    if (last !== undefined && this.#now - last < CONFLICT_REPORT_HEARTBEATS * this.#options.heartbeatMs) return;
-    this.#conflictReportedAt.delete(other.nonce);
-    this.#conflictReportedAt.set(other.nonce, this.#now);
-    if (this.#conflictReportedAt.size > MAX_TRACKED_CONFLICTS) {
-      const oldest = this.#conflictReportedAt.keys().next().value;
-      if (oldest !== undefined) this.#conflictReportedAt.delete(oldest);
-    }
-    this.#events.push({
-      type: 'conflict',
-      other,
-      reason: `another instance (nonce ${other.nonce}) runs with the same id ${other.id} and address ${other.address}`,
-    });
+    const event = this.#conflicts.report(other, this.#now);
+    if (event) this.#outbox.emit(event);
   }
 
   #send(type: MessageType): void {
-    this.#seq += 1n;
-    const metadata = type === 'coordinator' && this.#options.metadata.length > 0 ? this.#options.metadata : undefined;
-    this.#messages.push({
-      type,
-      term: this.#go ? 0n : this.#term,
-      from: this.#self,
-      seq: this.#seq,
-      flags: 0,
-      ...(metadata !== undefined && { metadata }),
-    });
+    const metadata = type === 'coordinator' && this.#metadata.length > 0 ? this.#metadata : undefined;
+    this.#outbox.send(type, this.#go ? 0n : this.#term, metadata);
     this.#counters.messagesSent++;
   }
 
-  #enter(now: number): void {
-    if (typeof now !== 'number') throw new TypeError(`now must be a number of milliseconds, got ${typeof now}`);
-    if (!Number.isFinite(now)) throw new RangeError(`now must be finite, got ${now}`);
-    // Time never goes backwards inside the core: an earlier clock reading counts as the last one.
+  /** Validates a caller's `now`; time never goes backwards inside the core. */
+  #advanceClock(now: number): void {
+    if (typeof now !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `now must be a number of milliseconds, got ${typeof now}`);
+    if (!Number.isFinite(now)) throw rangeError('ERR_OUT_OF_RANGE', `now must be finite, got ${now}`);
+    // An earlier clock reading counts as the last one.
     if (now > this.#now) this.#now = now;
-  }
-
-  #flush(): Ready {
-    if (this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY;
-    const ready: Ready = { messages: this.#messages, events: this.#events };
-    this.#messages = [];
-    this.#events = [];
-    return ready;
   }
 }

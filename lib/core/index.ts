@@ -1,6 +1,7 @@
 // The pure election core: no I/O, no clock, no ambient randomness.
 export * from './types';
-export { Election, type ElectionCounters } from './election';
+export { Election } from './election';
+export type { ElectionCounters } from './counters';
 export {
   resolveElectionOptions,
   checkElectionSettings,
@@ -8,6 +9,8 @@ export {
   GO_ELECTION_MS,
   GO_FOLLOWER_TIMEOUT_MS,
   MAX_SKEW_RANK,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MISSES,
   type ElectionMode,
   type ElectionOptions,
   type ResolvedElectionOptions,

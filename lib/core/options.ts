@@ -65,6 +65,9 @@ export const GO_ELECTION_MS = 2000;
 /** A Go follower gives up on a leader 500 ms after its last COORDINATOR. */
 export const GO_FOLLOWER_TIMEOUT_MS = 500;
 export const MAX_SKEW_RANK = 10;
+/** The heartbeat period by mode: Go followers give up 500 ms after a COORDINATOR. */
+export const DEFAULT_HEARTBEAT_MS: Readonly<Record<ElectionMode, number>> = Object.freeze({ v1: 100, go: 250 });
+export const DEFAULT_MISSES = 3;
 const MAX_HEARTBEAT_MS = 60_000;
 const MAX_WAIT_MS = 600_000;
 
@@ -118,8 +121,8 @@ function resolveSettings(options: Omit<ElectionOptions, 'self'>): Omit<ResolvedE
   checkElectionMode(mode, 'mode');
   const go = mode === 'go';
 
-  const heartbeatMs = checkMs(options.heartbeatMs ?? (go ? 250 : 100), 'heartbeatMs', 1, MAX_HEARTBEAT_MS);
-  const misses = options.misses ?? 3;
+  const heartbeatMs = checkMs(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS[mode], 'heartbeatMs', 1, MAX_HEARTBEAT_MS);
+  const misses = options.misses ?? DEFAULT_MISSES;
   if (typeof misses !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `misses must be a number, got ${typeof misses}`);
   if (!Number.isInteger(misses) || misses < 1 || misses > 100) {
     throw rangeError('ERR_OUT_OF_RANGE', `misses must be an integer in 1..100, got ${misses}`);

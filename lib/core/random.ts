@@ -1,12 +1,13 @@
 // A small seeded PRNG (mulberry32) so the core and the simulator stay deterministic:
 // lib/core never calls Math.random, randomness is injected.
+import { typeError } from '../errors';
 
 /** Returns a function yielding numbers in [0, 1), fully determined by `seed`. */
 export function seededRandom(seed: number | bigint): () => number {
   if (typeof seed === 'bigint') {
     seed = Number(BigInt.asUintN(32, seed ^ (seed >> 32n)));
   } else if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-    throw new TypeError(`seed must be a finite number or a bigint, got ${String(seed)}`);
+    throw typeError('ERR_INVALID_ARG_TYPE', `seed must be a finite number or a bigint, got ${String(seed)}`);
   }
   let state = seed >>> 0;
   return () => {

@@ -8,6 +8,7 @@
 //   DUPLICATE_WINDOW sequence numbers below the highest; a packet older than that window is
 //   accepted and resynchronises the window on it. A forged sequence far ahead therefore costs the
 //   real sender nothing: its next packet is older than the window and is accepted.
+import { LruMap } from '../lru';
 
 export const DEFAULT_REPLAY_WINDOW = 4096;
 export const MAX_REPLAY_WINDOW = 1_048_576;
@@ -26,13 +27,12 @@ const WINDOW = BigInt(DUPLICATE_WINDOW);
 const WINDOW_MASK = (1n << WINDOW) - 1n;
 
 export class ReplayWindow {
-  // Map iteration order is insertion order: re-inserting on every accept makes it an LRU.
-  readonly #senders = new Map<string, SenderState>();
-  readonly #capacity: number;
+  /** Only accept() refreshes a sender: a packet the filter drops does not keep its sender tracked. */
+  readonly #senders: LruMap<string, SenderState>;
   readonly #policy: ReplayPolicy;
 
   constructor(capacity: number, policy: ReplayPolicy = 'strict') {
-    this.#capacity = capacity;
+    this.#senders = new LruMap(capacity);
     this.#policy = policy;
   }
 
@@ -56,13 +56,7 @@ export class ReplayWindow {
 
   /** Records an accepted packet. Call only after the packet was fully verified. */
   accept(senderKey: string, seq: bigint): void {
-    const previous = this.#senders.get(senderKey);
-    this.#senders.delete(senderKey);
-    this.#senders.set(senderKey, this.#next(previous, seq));
-    if (this.#senders.size > this.#capacity) {
-      const oldest = this.#senders.keys().next().value as string;
-      this.#senders.delete(oldest);
-    }
+    this.#senders.set(senderKey, this.#next(this.#senders.get(senderKey), seq));
   }
 
   #next(state: SenderState | undefined, seq: bigint): SenderState {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap } from '../lib/lru';
+
+describe('LruMap', () => {
+  it('forgets the least recently set entry past its capacity', () => {
+    const map = new LruMap<string, number>(2);
+    map.set('a', 1);
+    map.set('b', 2);
+    map.set('a', 3); // a is now the most recent
+    map.set('c', 4);
+    expect([...map]).toEqual([['a', 3], ['c', 4]]);
+    expect(map.size).toBe(2);
+    expect(map.has('b')).toBe(false);
+  });
+
+  it('does not count get() or has() as a use', () => {
+    const map = new LruMap<string, number>(2);
+    map.set('a', 1);
+    map.set('b', 2);
+    expect(map.get('a')).toBe(1);
+    expect(map.has('a')).toBe(true);
+    map.set('c', 3);
+    expect([...map].map(([key]) => key)).toEqual(['b', 'c']);
+  });
+
+  it('deletes, and stays bounded under a million distinct keys', () => {
+    const map = new LruMap<number, number>(100);
+    for (let i = 0; i < 1_000_000; i++) map.set(i, i);
+    expect(map.size).toBe(100);
+    expect(map.delete(999_999)).toBe(true);
+    expect(map.delete(0)).toBe(false);
+    expect(map.size).toBe(99);
+  });
+});

@@ -24,6 +24,8 @@ export function createStderrLogger(level: LogLevel, write: Write = (line) => pro
     warn: at('warn'),
     error: at('error'),
     child: (more) => createStderrLogger(level, write, { ...bindings, ...more }),
+    // The Participant writes per-packet entries only to a logger that says it wants them.
+    isLevelEnabled: (name) => isLogLevel(name) && name !== 'silent' && LOG_LEVELS.indexOf(name) >= threshold,
   };
 }
 

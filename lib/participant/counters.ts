@@ -2,6 +2,7 @@
 // layer finds it (the socket's arrival rule, the codec, the core's own-packet rule), is one
 // reason of ParticipantDropReason, counted once where it happens.
 import type { ElectionCounters } from '../core';
+import type { CoreEvent, FaultReason } from '../core/types';
 import type { ArrivalDropReason } from '../socket';
 import { DROP_REASONS, type DropReason } from '../wire';
 
@@ -19,7 +20,14 @@ export interface ParticipantCounters {
   dropped: Record<ParticipantDropReason, number>;
   /** Elections this node started. */
   elections: number;
+  /** Times the leader this node knows changed: it took office, or followed a new leader or a new term of one. */
+  leaderTransitions: number;
+  /** Times this node entered 'fault', by reason (the NIC and send reasons from 0, others from their first). */
+  faults: Partial<Record<FaultReason, number>>;
 }
+
+/** The fault reasons counted from 0 (a reason added later is counted from its first fault). */
+const FAULT_REASONS: readonly FaultReason[] = ['nic-down', 'nic-no-address', 'nic-gone', 'send-failing'];
 
 /** Every reason at 0, so a counter reads 0 rather than undefined before its first drop. */
 export function emptyDropCounts(): Record<ParticipantDropReason, number> {
@@ -37,9 +45,22 @@ export class TrafficCounters {
   sendFailures = 0;
   readonly #dropped = emptyDropCounts();
   readonly #retired = { received: 0, own: 0, elections: 0 };
+  #leaderTransitions = 0;
+  readonly #faults: Partial<Record<FaultReason, number>> = Object.fromEntries(FAULT_REASONS.map((reason) => [reason, 0]));
 
   drop(reason: Exclude<ParticipantDropReason, 'own'>): void {
     this.#dropped[reason]++;
+  }
+
+  /** Counts what the core reported: changes of leader, and faults. */
+  noteEvents(events: readonly CoreEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'leader' || event.type === 'follower') this.#leaderTransitions++;
+      else if (event.type === 'state' && event.to === 'fault') {
+        const reason = event.reason as FaultReason;
+        this.#faults[reason] = (this.#faults[reason] ?? 0) + 1;
+      }
+    }
   }
 
   /** A core is being replaced: its counts stay in the totals. */
@@ -56,6 +77,8 @@ export class TrafficCounters {
       received: this.#retired.received + core.messagesReceived,
       dropped: { ...this.#dropped, own: this.#retired.own + core.ownIgnored },
       elections: this.#retired.elections + core.elections,
+      leaderTransitions: this.#leaderTransitions,
+      faults: { ...this.#faults },
     };
   }
 }

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FaultReason } from '../core/types';
 import { InterfaceMonitor, type InterfaceStatus } from '../socket';
-import type { Logger } from './logger';
+import type { Logger, PacketLogger } from './logger';
 
 /** Sends failing for longer than this many heartbeats put the participant in fault. */
 const SEND_FAILING_HEARTBEATS = 1.5;
@@ -33,6 +33,8 @@ export interface FaultDomainOptions {
   readonly family: 4 | 6;
   readonly heartbeatMs: number;
   readonly log: Logger;
+  /** For the failures after the first of an outage: one per packet. */
+  readonly packetLog: PacketLogger;
   readonly actions: FaultActions;
 }
 
@@ -96,13 +98,12 @@ export class FaultDomain {
   }
 
   noteSendFailure(error: unknown, type: string): void {
-    const log = this.#options.log;
     // Warn once per outage, not on every heartbeat.
     if (this.#sendOutage) {
-      log.debug({ err: error, type }, 'send failed');
+      this.#options.packetLog.debug({ err: error, type }, 'send failed');
       this.#sendOutage.error = error;
     } else {
-      log.warn({ err: error, type }, 'send failed; further failures are logged at debug until a send succeeds');
+      this.#options.log.warn({ err: error, type }, 'send failed; further failures are logged at debug until a send succeeds');
       this.#sendOutage = { since: performance.now(), error, electionFailed: false };
     }
     if (type === 'election') this.#sendOutage.electionFailed = true;

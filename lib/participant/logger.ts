@@ -10,6 +10,8 @@ export interface Logger {
   error: LogFn;
   trace?: LogFn;
   child?: (bindings: Record<string, unknown>) => Logger;
+  /** pino's: whether entries of this level are written. Per-packet entries need it (see packetLogger). */
+  isLevelEnabled?: (level: string) => boolean;
 }
 
 const noop: LogFn = () => {};
@@ -21,4 +23,22 @@ export function isLogger(value: unknown): value is Logger {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return ['debug', 'info', 'warn', 'error'].every((level) => typeof candidate[level] === 'function');
+}
+
+/** The entries written for single packets (received, sent, dropped): several per heartbeat. */
+export interface PacketLogger {
+  trace: LogFn;
+  debug: LogFn;
+}
+
+/**
+ * Per-packet entries reach only a logger that says it wants them (pino's isLevelEnabled, asked at
+ * each entry, so a level changed at run time counts). One that cannot filter gets none: with
+ * `logger: console`, console.trace would print a stack trace for every packet.
+ */
+export function packetLogger(logger: Logger): PacketLogger {
+  const at = (level: 'trace' | 'debug'): LogFn => (objOrMsg, msg) => {
+    if (logger.isLevelEnabled?.(level) === true) logger[level]?.(objOrMsg, msg);
+  };
+  return { trace: at('trace'), debug: at('debug') };
 }

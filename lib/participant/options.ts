@@ -92,9 +92,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   checkElectionMode(wire, 'wire');
   if (wire === 'go') {
     for (const key of V1_ONLY_OPTIONS) {
-      if (options[key] !== undefined) {
-        throw typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `option "${key}" is not available with wire 'go': the Go format has no ${key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : 'authentication'}`);
-      }
+      if (options[key] !== undefined) throw goIncompatible(`option "${key}"`, key);
     }
   }
   if (options.secret !== undefined && options.keys !== undefined) {
@@ -161,6 +159,17 @@ function checkAuthentication({ secret, keys, sendKeyId }: ParticipantOptions): {
   return { keys, sendKeyId };
 }
 
+function goIncompatible(what: string, key: (typeof V1_ONLY_OPTIONS)[number]) {
+  const missing = key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : 'authentication';
+  return typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `${what} is not available with wire 'go': the Go format has no ${missing}`);
+}
+
+/** setMetadata(): the option's rule at run time (undefined: none). */
+export function runtimeMetadata(metadata: unknown, wire: ElectionMode): Uint8Array | undefined {
+  if (wire === 'go') throw goIncompatible('setMetadata()', 'metadata');
+  return metadataBytes(metadata);
+}
+
 /** Metadata text is sent as UTF-8; its size is the core's rule. */
 function metadataBytes(metadata: unknown): Uint8Array | undefined {
   if (metadata === undefined) return undefined;
@@ -175,7 +184,7 @@ function checkLogger(logger: unknown): Logger {
   return logger;
 }
 
-function checkSignal(signal: unknown): AbortSignal | undefined {
+export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (!(signal instanceof AbortSignal)) throw typeError('ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal');
   return signal;
@@ -186,3 +195,8 @@ export type ParticipantTimers = Pick<
   ResolvedElectionOptions,
   'heartbeatMs' | 'misses' | 'okWaitMs' | 'failoverOkWaitMs' | 'coordinatorWaitMs' | 'skewStepMs' | 'maxSkewRank'
 >;
+
+export function participantTimers(core: ResolvedElectionOptions): ParticipantTimers {
+  const { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank } = core;
+  return { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank };
+}

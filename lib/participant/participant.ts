@@ -7,24 +7,24 @@ import { performance } from 'node:perf_hooks';
 import { isLocalControlGroup } from '../address';
 import type { Election } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
-import { codedError, withCode } from '../errors';
-import { resolveInterface, type Datagram, type MulticastSocket, type InterfaceStatus } from '../socket';
+import { withCode } from '../errors';
+import type { Datagram, MulticastSocket, InterfaceStatus } from '../socket';
 import type { Codec } from '../wire';
 import { TrafficCounters, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { DropWarnings } from './drop-warnings';
 import { FaultDomain } from './fault-domain';
-import { randomNonce } from './identity';
+import { abortReason } from './abort';
+import { identityOn } from './identity';
+import { leaderInfo } from './leader-info';
 import { LeaderProber } from './leader-probe';
-import type { Logger } from './logger';
+import { packetLogger, type Logger, type PacketLogger } from './logger';
 import { createCodec, createElection, openGroupSocket } from './components';
-import { resolveParticipantOptions, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
+import { bindInterface } from './nic-binding';
+import { cannotStart, type Phase } from './phase';
+import { participantTimers, resolveParticipantOptions, runtimeMetadata, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
+import { emitSafely } from './safe-emit';
 import type { BoundInterface, LeaderInfo, ParticipantEvents } from './types';
-
-/**
- * The participant's lifecycle; while 'running', the core's role says the rest (candidate, leader,
- * fault, …). 'start-failed' reads as 'stopped' but lets start() be called again.
- */
-type Phase = 'new' | 'running' | 'stopping' | 'stopped' | 'start-failed';
+import { waitForLeader, type WaitForLeaderOptions } from './wait-for-leader';
 
 /**
  * Events are delivered synchronously, after the participant has settled its own state (socket
@@ -42,6 +42,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #codec: Codec;
   #election: Election;
   readonly #log: Logger;
+  /** Entries per packet: only for a logger that can filter them (see packetLogger). */
+  readonly #packetLog: PacketLogger;
   readonly #counters = new TrafficCounters();
   readonly #faults: FaultDomain;
   readonly #prober: LeaderProber;
@@ -51,11 +53,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #timerStep: NodeJS.Immediate | undefined;
   #phase: Phase = 'new';
   #stopping: Promise<void> | undefined;
+  /** Aborted once stop() begins: ends waitForLeader(). */
+  readonly #stopped = new AbortController();
+  /** What our heartbeats carry (setMetadata() changes it; a core made for a new address gets it too). */
+  #metadata: Uint8Array | undefined;
   /** Warns (rate-limited) about peers that use another secret, key or cluster: created on first use. */
   #dropWarnings: DropWarnings | undefined;
-  readonly #onAbort = (): void => {
-    this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
-  };
+  readonly #onAbort = (): void => void this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
 
   /** Validates every option and resolves the NIC; throws before anything is opened. */
   constructor(options: ParticipantOptions) {
@@ -63,12 +67,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const resolved = resolveParticipantOptions(options);
     this.#options = resolved;
     this.#log = resolved.logger.child?.({ component: 'multibully' }) ?? resolved.logger;
+    this.#packetLog = packetLogger(this.#log);
     if (isLocalControlGroup(resolved.group)) {
       this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
     }
-    const { name, index, address, scopeId } = resolveInterface(resolved.interfaceSpec, resolved.group.family);
-    this.#nic = { name, index, address, scopeId };
-    this.#self = this.#identity(address);
+    this.#nic = bindInterface(resolved.interfaceSpec, resolved.group);
+    this.#self = identityOn(resolved.id, this.#nic.address, resolved.wire);
+    this.#metadata = resolved.metadata;
     this.#codec = createCodec(resolved);
     this.#election = createElection(resolved, this.#self);
     const { family, group, port } = resolved.group;
@@ -77,6 +82,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       family,
       heartbeatMs: this.#election.options.heartbeatMs,
       log: this.#log,
+      packetLog: this.#packetLog,
       actions: {
         fault: (reason) => this.#drive(() => this.#election.fault(performance.now(), reason)),
         rejoin: (status) => this.#rejoin(status),
@@ -100,7 +106,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return this.#phase === 'stopped' || this.#phase === 'start-failed' ? 'stopped' : this.#election.role;
   }
 
-  /** The leader this node knows (itself when leading), or undefined. */
+  get isLeader(): boolean {
+    return this.state === 'leader';
+  }
+
+  /** The leader this node knows (itself when leading), or undefined. JSON.stringify gives its id as text. */
   get leader(): LeaderInfo | undefined {
     const leader = this.#election.leader;
     return leader && leaderInfo(leader, this.#election.leaderMetadata);
@@ -125,8 +135,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   /** The election timers in force (defaults filled in), e.g. to derive a failover bound. */
   get timers(): ParticipantTimers {
-    const { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank } = this.#election.options;
-    return { heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, skewStepMs, maxSkewRank };
+    return participantTimers(this.#election.options);
   }
 
   get counters(): ParticipantCounters {
@@ -138,11 +147,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
    * start() (the socket could not be set up) it may be called again.
    */
   async start(): Promise<void> {
-    if (this.#phase !== 'new' && this.#phase !== 'start-failed') throw codedError('ERR_MULTIBULLY_STARTED', `participant cannot start: it is ${this.#phase}`);
+    if (this.#phase !== 'new' && this.#phase !== 'start-failed') throw cannotStart(this.#phase);
     const signal = this.#options.signal;
     if (signal?.aborted) {
       this.#phase = 'stopped';
-      throw signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+      throw abortReason(signal);
     }
     try {
       this.#socket = this.#openSocket(this.#nic.index);
@@ -167,9 +176,27 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return this.#stopping;
   }
 
+  /** `await using node = new Participant(…)`: stop() when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** The leader this node knows now, or the first it takes or follows; rejects on `signal` or stop(). */
+  waitForLeader(options: WaitForLeaderOptions = {}): Promise<LeaderInfo> {
+    return waitForLeader(this, options, this.#stopped.signal);
+  }
+
+  /** What this node's heartbeats carry from the next one on (v1 only, ≤ 512 bytes; undefined: none). */
+  setMetadata(metadata: string | Uint8Array | undefined): void {
+    const bytes = runtimeMetadata(metadata, this.#options.wire);
+    this.#election.setMetadata(bytes ?? new Uint8Array(0));
+    this.#metadata = bytes;
+  }
+
   async #stopNow(): Promise<void> {
     const wasRunning = this.#phase === 'running';
     this.#phase = 'stopping';
+    this.#stopped.abort();
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     clearTimeout(this.#timer);
     clearImmediate(this.#timerStep);
@@ -213,14 +240,14 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const decoded = this.#codec.decode(datagram.data);
     if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
     const message: Message = decoded.message;
-    this.#log.trace?.({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
+    this.#packetLog.trace({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
     // The core drops (and counts) our own looped-back packets.
     this.#drive(() => this.#election.receive(message, performance.now()));
   }
 
   #drop(reason: Exclude<ParticipantDropReason, 'own'>, detail: string, from?: string): void {
     this.#counters.drop(reason);
-    this.#log.debug({ reason, detail, from }, 'dropped datagram');
+    this.#packetLog.debug({ reason, detail, from }, 'dropped datagram');
     (this.#dropWarnings ??= new DropWarnings(this.#log)).note(reason, from, detail);
   }
 
@@ -274,10 +301,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       if (delivered) {
         this.#counters.sent++;
         this.#faults.noteSendSuccess(message.type);
-        this.#log.trace?.({ type: message.type, term: message.term }, 'sent');
+        this.#packetLog.trace({ type: message.type, term: message.term }, 'sent');
       } else {
         this.#counters.sendFailures++;
-        this.#log.debug({ type: message.type }, 'send would block; packet dropped');
+        this.#packetLog.debug({ type: message.type }, 'send would block; packet dropped');
       }
     }
   }
@@ -315,6 +342,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
    * ends the batch: nothing but stop's own events is reported after it.
    */
   #report(events: readonly CoreEvent[], fromStop = false): void {
+    this.#counters.noteEvents(events);
     for (const event of events) {
       if (!fromStop && this.#phase !== 'running') return;
       const { type, ...payload } = event;
@@ -329,30 +357,19 @@ export class Participant extends EventEmitter<ParticipantEvents> {
           this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
           break;
         case 'follower':
-          this.#emitSafely('follower', { leader: leaderInfo(event.leader, event.metadata), term: event.term });
+          emitSafely(this, 'follower', { leader: leaderInfo(event.leader, event.metadata), term: event.term });
           continue;
       }
-      this.#emitSafely(type, payload as never);
+      emitSafely(this, type, payload as never);
       const fault = this.#faults.fault;
-      if (event.type === 'state' && event.to === 'fault' && fault && this.#phase === 'running') this.#emitSafely('fault', { ...fault });
-    }
-  }
-
-  /** Emits one event; a listener's exception is rethrown outside our call stack. */
-  #emitSafely<K extends keyof ParticipantEvents>(name: K, ...args: ParticipantEvents[K]): void {
-    try {
-      (this.emit as (name: K, ...args: ParticipantEvents[K]) => boolean)(name, ...args);
-    } catch (error) {
-      process.nextTick(() => {
-        throw error;
-      });
+      if (event.type === 'state' && event.to === 'fault' && fault && this.#phase === 'running') emitSafely(this, 'fault', { ...fault });
     }
   }
 
   /** Node convention: an 'error' without listeners becomes an uncaught exception; logged first so it is never lost. */
   #fail(error: Error): void {
     this.#log.error({ err: error }, 'participant error');
-    this.#emitSafely('error', error);
+    emitSafely(this, 'error', error);
   }
 
   /** A healthy NIC again: a fresh socket joined on its current index (a new address: a new identity and core). */
@@ -373,19 +390,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       // Followers must learn the address we have now: a new identity, and a core that knows it.
       this.#log.warn({ from: this.#self.address, to: address }, 'the interface address changed; rejoining with the new one');
       this.#counters.retire(this.#election.counters);
-      this.#self = this.#identity(address);
-      this.#election = createElection(this.#options, this.#self);
+      this.#self = identityOn(this.#options.id, address, this.#options.wire);
+      this.#election = createElection(this.#options, this.#self, this.#metadata);
     }
     this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
     return true;
   }
-
-  /** A per-start identity on this address (the Go wire has no nonce). */
-  #identity(address: string): NodeIdentity {
-    return { id: this.#options.id, address, nonce: this.#options.wire === 'go' ? 0n : randomNonce() };
-  }
-}
-
-function leaderInfo(leader: NodeIdentity, metadata: Uint8Array | undefined): LeaderInfo {
-  return { id: leader.id, address: leader.address, ...(metadata !== undefined && { metadata }) };
 }

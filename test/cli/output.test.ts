@@ -33,6 +33,15 @@ describe('stderr logger', () => {
     expect(lines[2]).toMatch(/ WARN child \{"node":1\}\n$/);
   });
 
+  it('says which levels it writes (isLevelEnabled), so the Participant sends it per-packet entries only at trace/debug', () => {
+    const debug = createStderrLogger('debug', () => {});
+    expect(['trace', 'debug', 'info', 'warn', 'error'].map((level) => debug.isLevelEnabled?.(level))).toEqual([false, true, true, true, true]);
+    expect(createStderrLogger('trace', () => {}).isLevelEnabled?.('trace')).toBe(true);
+    expect(createStderrLogger('silent', () => {}).isLevelEnabled?.('error')).toBe(false);
+    expect(debug.isLevelEnabled?.('silent')).toBe(false);
+    expect(debug.child?.({ a: 1 }).isLevelEnabled?.('debug')).toBe(true);
+  });
+
   it('is silent at level silent', () => {
     const lines: string[] = [];
     const log = createStderrLogger('silent', (line) => lines.push(line));

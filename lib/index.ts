@@ -4,6 +4,9 @@ export * from './core/types';
 // The Participant (what most users need) and the Go-compatible constructor.
 export * from './participant';
 
+// Prometheus metrics of a Participant (text exposition format, e.g. for a /metrics endpoint).
+export { prometheusText, PROMETHEUS_CONTENT_TYPE, type MetricsSource } from './metrics';
+
 // The pure election core, for custom transports and simulations.
 export {
   Election,

@@ -134,13 +134,34 @@ type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; m
 
 function strictParse<T extends OptionSpec>(args: readonly string[], options: T) {
   try {
-    const parsed = parseArgs({ args: attachDashValues(args, options), options, strict: true, allowPositionals: true });
+    const parsed = parseArgs({ args: attachDashValues(args, options), options, strict: true, allowPositionals: true, tokens: true });
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    refuseRepeats(parsed.tokens, options);
     return parsed;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // parseArgs' own messages name the bad flag ("Unknown option '--x'. To specify…"): keep the first sentence.
     throw new UsageError((error as Error).message.split(/\.[ \n]/)[0]!.replace(/\s*\n\s*/g, ' '));
+  }
+}
+
+/**
+ * parseArgs keeps the last of a repeated single-value flag: `-i lo … --interface eth0` would run
+ * on eth0, which a systemd drop-in or a wrapper adding a flag makes easy to miss. Only the flags
+ * meant to repeat (`multiple`, e.g. --vip) may.
+ */
+function refuseRepeats(tokens: ReturnType<typeof parseArgs>['tokens'] = [], options: OptionSpec): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || options[token.name]?.multiple) continue;
+    const given = token.value === undefined ? token.rawName : `${token.rawName} ${token.value}`;
+    const first = seen.get(token.name);
+    if (first !== undefined) {
+      const repeatable = Object.keys(options).filter((name) => options[name]!.multiple).map((name) => `--${name}`);
+      const which = repeatable.length > 0 ? `; only ${repeatable.join(', ')} may be repeated` : '';
+      throw new UsageError(`--${token.name} is given more than once (${first}, then ${given}): give it once${which}`);
+    }
+    seen.set(token.name, given);
   }
 }
 

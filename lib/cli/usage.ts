@@ -47,6 +47,7 @@ Options:
       --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default ${DEFAULTS.logLevel})
   -h, --help               show this help
       --version            print the version
+Each flag may be given once; only --vip may be repeated.
 
 Output: one JSON line per transition, e.g.
   {"time":1795690000123.456,"event":"follower","id":"1","term":3,"leader":{"id":"5","address":"10.0.0.5"}}

@@ -85,6 +85,22 @@ describe('CLI argument parsing', () => {
     expect((thrown as Error).message).toMatch(message);
   });
 
+  it.each([
+    [['-i', 'lo', '--address', '239.1.2.3:9', '--id', '1', '--interface', 'eth0'], '--interface is given more than once (-i lo, then --interface eth0): give it once; only --vip may be repeated'],
+    [[...REQUIRED, '--id', '8'], '--id is given more than once (--id 7, then --id 8): give it once; only --vip may be repeated'],
+    [[...REQUIRED, '--id', '-1'], '--id is given more than once (--id 7, then --id -1): give it once; only --vip may be repeated'],
+    [[...REQUIRED, '--heartbeat=50', '--heartbeat', '50'], '--heartbeat is given more than once (--heartbeat 50, then --heartbeat 50): give it once; only --vip may be repeated'],
+    [[...REQUIRED, '--no-probe', '--no-probe'], '--no-probe is given more than once (--no-probe, then --no-probe): give it once; only --vip may be repeated'],
+    [['interfaces', '--json', '--json'], '--json is given more than once (--json, then --json): give it once'],
+  ])('refuses a repeated single-value flag: %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(new UsageError(message));
+    expect(() => parseCliArgs(argv)).toThrow(UsageError);
+  });
+
+  it('lets the flags that are meant to repeat repeat', () => {
+    expect(parseCliArgs([...REQUIRED, '--vip', '10.0.0.100/24', '--vip', '10.0.0.101/24'])).toMatchObject({ vips: [{ address: '10.0.0.100' }, { address: '10.0.0.101' }] });
+  });
+
   it('recognises the subcommands and help', () => {
     expect(parseCliArgs(['interfaces'])).toEqual({ command: 'interfaces', json: false });
     expect(parseCliArgs(['interfaces', '--json'])).toEqual({ command: 'interfaces', json: true });

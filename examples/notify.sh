@@ -2,8 +2,9 @@
 # /etc/multibully/notify.sh — a keepalived-style notify script for `multibully --notify`.
 # multibully runs it as `notify.sh STATE` (leader, follower, fault or stopped) on every
 # transition, one at a time, with MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM,
-# MULTIBULLY_LEADER_ID, MULTIBULLY_LEADER_ADDRESS (and MULTIBULLY_REASON on fault and stop) in
-# its environment. It runs in its own process group: at shutdown, one still running after
+# MULTIBULLY_LEADER_ID, MULTIBULLY_LEADER_ADDRESS, MULTIBULLY_LEADER_METADATA (and its
+# MULTIBULLY_LEADER_METADATA_ENCODING, utf8 or base64) and, on fault and stop,
+# MULTIBULLY_REASON in its environment. It runs in its own process group: at shutdown, one still running after
 # 400 ms is killed with everything it started. Keep it short; its output goes to the journal.
 #
 # The floating address needs no script: --vip adds and removes it. This one records the state

@@ -21,7 +21,12 @@ export interface HookContext {
   readonly term: string;
   /** Empty when there is no leader (fault, stopped). */
   readonly leaderId: string;
+  /** With the NIC as its zone when it is link-local IPv6 (fe80::1%eth0). */
   readonly leaderAddress: string;
+  /** The leader's metadata as text (see output.ts's leaderFields); absent: none. */
+  readonly leaderMetadata?: string | undefined;
+  /** 'utf8' or 'base64': how leaderMetadata is written. */
+  readonly leaderMetadataEncoding?: string | undefined;
   /** Why (fault: nic-down, nic-no-address, nic-gone, send-failing; stopped: the signal). */
   readonly reason?: string;
 }
@@ -43,13 +48,16 @@ export interface HookResult {
   readonly timedOut: boolean;
 }
 
-function hookEnvironment(context: HookContext): Record<string, string> {
+export function hookEnvironment(context: HookContext): Record<string, string> {
   return {
     MULTIBULLY_STATE: context.state,
     MULTIBULLY_ID: context.id,
     MULTIBULLY_TERM: context.term,
     MULTIBULLY_LEADER_ID: context.leaderId,
     MULTIBULLY_LEADER_ADDRESS: context.leaderAddress,
+    // Always set (empty without metadata), so a hook never sees a value inherited from its parent.
+    MULTIBULLY_LEADER_METADATA: context.leaderMetadata ?? '',
+    MULTIBULLY_LEADER_METADATA_ENCODING: context.leaderMetadataEncoding ?? '',
     ...(context.reason !== undefined && { MULTIBULLY_REASON: context.reason }),
   };
 }
@@ -292,7 +300,8 @@ export class HookRunner {
 }
 
 function sameContext(a: HookContext, b: HookContext): boolean {
-  return a.state === b.state && a.term === b.term && a.leaderId === b.leaderId && a.leaderAddress === b.leaderAddress && a.id === b.id && a.reason === b.reason;
+  return a.state === b.state && a.term === b.term && a.leaderId === b.leaderId && a.leaderAddress === b.leaderAddress && a.id === b.id && a.reason === b.reason &&
+    a.leaderMetadata === b.leaderMetadata && a.leaderMetadataEncoding === b.leaderMetadataEncoding;
 }
 
 function describeFailure(result: HookResult, timeoutMs: number): string {

@@ -1,23 +1,46 @@
 // The CLI's stdout contract: one JSON object per line per transition:
 //   {"time","event","id","term","leader"}
-// `event` is candidate | waiting | leader | follower | fault | conflict | stopped. A fault line
+// `event` is candidate | waiting | leader | follower | fault | conflict | stopped. Ids and terms
+// are decimal text (they are unsigned 64-bit). `leader` is {"id","address"} plus, when the leader
+// sends metadata, "metadata" and "metadataEncoding" (utf8, or base64 for bytes that are not
+// UTF-8); a link-local IPv6 address carries the election NIC as its zone (fe80::1%eth0). A fault line
 // adds "reason" (nic-down, nic-no-address, nic-gone, send-failing); a conflict line adds
 // "other": {"id","address","nonce"}, the other instance using our id and address (one line per
 // conflict event: they repeat, rate-limited, while the conflict lasts). A sitting leader raising
 // its term (fencing) prints nothing: the line on taking office stands.
 import { performance } from 'node:perf_hooks';
+import { needsScope } from '../address';
+import { metadataText, type MetadataEncoding } from '../participant/metadata-text';
 
 export interface LeaderRef {
   readonly id: bigint;
   readonly address: string;
+  readonly metadata?: Uint8Array | undefined;
+  /** The NIC a link-local address is reached through (the election NIC), printed as its zone. */
+  readonly zone?: string | undefined;
+}
+
+/** A leader as the lines, the status and the hooks show it. */
+export interface LeaderFields {
+  readonly id: string;
+  readonly address: string;
+  readonly metadata?: string;
+  readonly metadataEncoding?: MetadataEncoding;
+}
+
+export function leaderFields({ id, address, metadata, zone }: LeaderRef): LeaderFields {
+  const reachable = zone !== undefined && needsScope(address) ? `${address}%${zone}` : address;
+  if (metadata === undefined) return { id: id.toString(), address: reachable };
+  const { text, encoding } = metadataText(metadata);
+  return { id: id.toString(), address: reachable, metadata: text, metadataEncoding: encoding };
 }
 
 export interface EventLine {
   readonly time: number;
   readonly event: string;
   readonly id: string;
-  readonly term: number | string;
-  readonly leader: { readonly id: string; readonly address: string } | null;
+  readonly term: string;
+  readonly leader: LeaderFields | null;
   /** Event-specific fields (a fault's reason, a conflict's other instance), after the common ones. */
   readonly [extra: string]: unknown;
 }
@@ -35,9 +58,9 @@ export function eventLine(event: string, ownId: bigint, term: bigint, leader: Le
     time,
     event,
     id: ownId.toString(),
-    // Terms stay far below 2^53 in practice; a larger one is printed as text rather than rounded.
-    term: term <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(term) : term.toString(),
-    leader: leader ? { id: leader.id.toString(), address: leader.address } : null,
+    // Text like the ids: one type whatever its size (a number would turn into text above 2^53).
+    term: term.toString(),
+    leader: leader ? leaderFields(leader) : null,
   };
   // Extra fields follow the common ones and never replace them.
   const extras = Object.entries(withTextBigints(extra)).filter(([key]) => !COMMON_FIELDS.has(key));

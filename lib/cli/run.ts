@@ -6,7 +6,7 @@ import { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import type { RunArgs } from './args';
 import { HookRunner, type HookContext } from './hooks';
-import { eventLine, formatEventLine, identityFields, tolerateClosedStdout, type ExtraFields, type LeaderRef } from './output';
+import { eventLine, formatEventLine, identityFields, leaderFields, tolerateClosedStdout, type ExtraFields, type LeaderRef } from './output';
 import { watchParent } from './parent-watch';
 import { onStatusSignal, onTerminationSignals } from './signals';
 import { StatusFile, statusLine } from './status';
@@ -168,7 +168,7 @@ function readSecret(file: string): Buffer {
 }
 
 /** What reportTransitions needs of a Participant (a plain EventEmitter in unit tests). */
-export type ReportedParticipant = Pick<Participant, 'on' | 'leader' | 'self'>;
+export type ReportedParticipant = Pick<Participant, 'on' | 'leader' | 'self' | 'interface'>;
 
 export interface TransitionSinks {
   /** Our own id. */
@@ -187,6 +187,8 @@ export interface TransitionSinks {
  * hooked by the shutdown, once stop() has resolved.
  */
 export function reportTransitions(participant: ReportedParticipant, { id, print, hooks, logger }: TransitionSinks): void {
+  // Every leader is on the election NIC: a link-local one is printed and hooked with it as its zone.
+  const zoned = (leader: LeaderRef | undefined): LeaderRef | undefined => leader && { ...leader, zone: participant.interface.name };
   participant.on('state', ({ to, reason, term }) => {
     // 'leader' and 'follower' are printed from their own events, which carry the leader.
     if (to === 'leader' || to === 'follower') return;
@@ -200,11 +202,12 @@ export function reportTransitions(participant: ReportedParticipant, { id, print,
     hooks.supersede(to);
     if (to === 'stopped') return; // printed once stop() has resolved
     // Leaving fault is a 'candidate' line like any other.
-    print(to, participant.leader);
+    print(to, zoned(participant.leader));
   });
   participant.on('leader', ({ term }) => {
-    // Only on taking office: a sitting leader raising its term emits 'term' instead.
-    const self = { id: participant.self.id, address: participant.self.address };
+    // Only on taking office: a sitting leader raising its term emits 'term' instead. Its own
+    // leader info carries the metadata it sends.
+    const self = zoned(participant.leader ?? { id: participant.self.id, address: participant.self.address })!;
     print('leader', self);
     void hooks.notify(hookContext('leader', id, term, self));
   });
@@ -213,17 +216,21 @@ export function reportTransitions(participant: ReportedParticipant, { id, print,
     logger.debug({ term, reason }, 'still leader with a raised term');
   });
   participant.on('follower', ({ leader, term }) => {
-    print('follower', leader);
-    void hooks.notify(hookContext('follower', id, term, leader));
+    print('follower', zoned(leader));
+    void hooks.notify(hookContext('follower', id, term, zoned(leader)!));
   });
   participant.on('conflict', ({ other }) => {
     // One line per event (they repeat, rate-limited, while the conflict lasts), naming the other.
-    print('conflict', participant.leader, { other: identityFields(other) });
+    print('conflict', zoned(participant.leader), { other: identityFields(other) });
   });
 }
 
-function hookContext(state: 'leader' | 'follower', id: bigint, term: bigint, leader: { id: bigint; address: string }): HookContext {
-  return { state, id: id.toString(), term: term.toString(), leaderId: leader.id.toString(), leaderAddress: leader.address };
+function hookContext(state: 'leader' | 'follower', id: bigint, term: bigint, leader: LeaderRef): HookContext {
+  const { id: leaderId, address: leaderAddress, metadata, metadataEncoding } = leaderFields(leader);
+  return {
+    state, id: id.toString(), term: term.toString(), leaderId, leaderAddress,
+    ...(metadata !== undefined && { leaderMetadata: metadata, leaderMetadataEncoding: metadataEncoding }),
+  };
 }
 
 export type { Logger };

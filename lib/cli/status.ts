@@ -23,7 +23,8 @@ export interface StatusExtras {
 export function statusLine(participant: StatusSource, extras: StatusExtras = {}, time?: number): EventLine {
   const { name, index, address } = participant.interface;
   const counters = participant.counters;
-  return eventLine('status', participant.self.id, participant.term, participant.leader, time, {
+  const leader = participant.leader && { ...participant.leader, zone: name };
+  return eventLine('status', participant.self.id, participant.term, leader, time, {
     state: participant.state,
     since: extras.since ?? null,
     pid: process.pid,

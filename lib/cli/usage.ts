@@ -50,8 +50,11 @@ Options:
 Each flag may be given once; only --vip may be repeated.
 
 Output: one JSON line per transition, e.g.
-  {"time":1795690000123.456,"event":"follower","id":"1","term":3,"leader":{"id":"5","address":"10.0.0.5"}}
-"event" is candidate, waiting, leader, follower, fault, conflict or stopped. A "fault" line
+  {"time":1795690000123.456,"event":"follower","id":"1","term":"3","leader":{"id":"5","address":"10.0.0.5"}}
+"event" is candidate, waiting, leader, follower, fault, conflict or stopped; ids and terms are
+decimal text. A leader that sends metadata has it in "leader" as "metadata", with
+"metadataEncoding" utf8 (text) or base64 (bytes that are not UTF-8); a link-local IPv6 leader
+address carries the NIC as its zone (fe80::1%eth0). A "fault" line
 (the NIC is down, has no address or is gone, or sends keep failing) has "leader":null and a
 "reason" (nic-down, nic-no-address, nic-gone, send-failing); leaving fault prints "candidate".
 A "conflict" line (another instance uses our id and address; repeated while it lasts) names it
@@ -59,9 +62,11 @@ in "other":{"id","address","nonce"}. A leader raising its term keeps office: no 
 
 Hooks run once per transition (taking office, following a new leader or term, fault, stop),
 one at a time; when transitions come faster than hooks finish, only the latest state is
-hooked. They get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID and
-MULTIBULLY_LEADER_ADDRESS (and MULTIBULLY_REASON on fault) in their environment, and run in
-their own process group.
+hooked. They get MULTIBULLY_STATE, MULTIBULLY_ID, MULTIBULLY_TERM, MULTIBULLY_LEADER_ID,
+MULTIBULLY_LEADER_ADDRESS, MULTIBULLY_LEADER_METADATA and MULTIBULLY_LEADER_METADATA_ENCODING
+(as in the lines; empty without a leader or metadata) and, on fault and on stop,
+MULTIBULLY_REASON (the fault's reason; the signal, or parent-exited) in their environment, and
+run in their own process group.
 
 Signals: SIGTERM, SIGINT and SIGHUP release the --vip addresses, resign leadership, print a
 final "stopped" event, run the stop hooks and exit 0; a hook still running then is killed

@@ -11,8 +11,9 @@ export interface CliEvent {
   readonly time: number;
   readonly event: string;
   readonly id: string;
-  readonly term: number;
-  readonly leader: { readonly id: string; readonly address: string } | null;
+  /** Decimal text, like the ids. */
+  readonly term: string;
+  readonly leader: { readonly id: string; readonly address: string; readonly metadata?: string; readonly metadataEncoding?: string } | null;
 }
 
 type Predicate = (event: CliEvent) => boolean;

@@ -290,7 +290,7 @@ describe('multibully CLI', () => {
     ], 'status-file');
     await node.waitFor((e) => e.event === 'leader', 10_000, 'leadership');
     const deadline = Date.now() + 5_000;
-    const readStatus = () => (existsSync(statusPath) ? (JSON.parse(readFileSync(statusPath, 'utf8')) as { state: string; event: string; term: number }) : undefined);
+    const readStatus = () => (existsSync(statusPath) ? (JSON.parse(readFileSync(statusPath, 'utf8')) as { state: string; event: string; term: string }) : undefined);
     while (readStatus()?.state !== 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(readStatus()).toMatchObject({ event: 'status', state: 'leader', term: node.lastTransition()!.term });
     await waitUntilFile(notified, (text) => text === 'leader\n');

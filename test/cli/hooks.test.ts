@@ -82,6 +82,20 @@ describe('hooks', () => {
     ]);
   });
 
+  it("passes the leader's metadata and its encoding, empty without metadata, never one inherited from the CLI's environment", async () => {
+    const out = join(dir, 'metadata-env.txt');
+    const command = `env | grep -E '^MULTIBULLY_LEADER_METADATA' | sort > ${out}`;
+    process.env.MULTIBULLY_LEADER_METADATA = 'stale';
+    try {
+      await runHook(command, { ...context, leaderMetadata: 'http://10.77.1.9:8080/', leaderMetadataEncoding: 'utf8' }, 5_000);
+      expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['MULTIBULLY_LEADER_METADATA=http://10.77.1.9:8080/', 'MULTIBULLY_LEADER_METADATA_ENCODING=utf8']);
+      await runHook(command, context, 5_000);
+      expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['MULTIBULLY_LEADER_METADATA=', 'MULTIBULLY_LEADER_METADATA_ENCODING=']);
+    } finally {
+      delete process.env.MULTIBULLY_LEADER_METADATA;
+    }
+  });
+
   it('reports a non-zero exit without throwing', async () => {
     const result = await runHook('exit 3', context, 5_000);
     expect(result).toMatchObject({ ok: false, code: 3, timedOut: false });

@@ -62,7 +62,7 @@ describeOnLan('multi-host elections (CLI per namespace host)', { hosts: 5, skipp
       nodes[4]!.kill('SIGKILL');
       const agreedAt = await waitForAgreement(nodes.slice(0, 4), '40', FAILOVER_BOUND_MS + 2_000);
       expect(agreedAt - killedAt).toBeLessThan(FAILOVER_BOUND_MS);
-      expect(nodes[3]!.lastTransition()!.term).toBeGreaterThan(leaderEvent.term);
+      expect(BigInt(nodes[3]!.lastTransition()!.term)).toBeGreaterThan(BigInt(leaderEvent.term));
     } finally {
       await stopAll(nodes);
     }
@@ -143,12 +143,12 @@ describeOnLan('multi-host elections (CLI per namespace host)', { hosts: 5, skipp
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       nodes[2]!.kill('SIGKILL');
       await waitForAgreement(nodes.slice(0, 2), '2', CONVERGE_MS);
-      const interimTerm = nodes[1]!.lastTransition()!.term;
+      const interimTerm = BigInt(nodes[1]!.lastTransition()!.term);
       nodes[2] = start(lan.hosts[2]!, 3, port);
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       expect(nodes[2]!.lastTransition()!.event).toBe('leader');
-      expect(nodes[2]!.lastTransition()!.term).toBeGreaterThan(interimTerm);
-      expect(nodes[0]!.lastTransition()!.term).toBeGreaterThan(interimTerm);
+      expect(BigInt(nodes[2]!.lastTransition()!.term)).toBeGreaterThan(interimTerm);
+      expect(BigInt(nodes[0]!.lastTransition()!.term)).toBeGreaterThan(interimTerm);
     } finally {
       await stopAll(nodes);
     }
@@ -222,7 +222,7 @@ describeOnLan('multi-host elections (CLI per namespace host)', { hosts: 5, skipp
       await waitForAgreement(nodes, '3', CONVERGE_MS);
       await sleep(5 * HEARTBEAT_MS);
       expect(nodes.filter((node) => node.lastTransition()!.event === 'leader').map((node) => node.lastTransition()!.id)).toEqual(['3']);
-      expect(nodes[0]!.lastTransition()!.term).toBeGreaterThan(nodes[0]!.events.find((e) => e.leader?.id === '2')!.term);
+      expect(BigInt(nodes[0]!.lastTransition()!.term)).toBeGreaterThan(BigInt(nodes[0]!.events.find((e) => e.leader?.id === '2')!.term));
     } finally {
       await hosts[2]!.linkUp('eth0');
       await stopAll(nodes);
@@ -244,7 +244,7 @@ describeOnLan('multi-host elections (CLI per namespace host)', { hosts: 5, skipp
       expect(nodes[0]!.lastTransition()!.leader).toEqual({ id: '900', address: goHost.eth0.ipv4 });
       // The Go node falls silent: the CLI nodes elect 7 and announce it in the Go format.
       await waitForAgreement(nodes, '7', heartbeatSeconds * 1000 + CONVERGE_MS);
-      expect(nodes[0]!.lastTransition()!.term).toBe(0);
+      expect(nodes[0]!.lastTransition()!.term).toBe('0');
       const coordinator = `2|${lan.hosts[2]!.eth0.ipv4}|7|`;
       const line = await heard.waitFor((l) => (JSON.parse(l) as { text?: string }).text?.startsWith(coordinator) === true, 5_000);
       const packet = JSON.parse(line) as { length: number; text: string };

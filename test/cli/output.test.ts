@@ -7,7 +7,7 @@ describe('JSON event lines', () => {
     const text = formatEventLine(eventLine('follower', 18446744073709551615n, 4n, { id: 9n, address: '10.77.1.9' }, 1234.5));
     expect(text.endsWith('\n')).toBe(true);
     expect(text.indexOf('\n')).toBe(text.length - 1);
-    expect(JSON.parse(text)).toEqual({ time: 1234.5, event: 'follower', id: '18446744073709551615', term: 4, leader: { id: '9', address: '10.77.1.9' } });
+    expect(JSON.parse(text)).toEqual({ time: 1234.5, event: 'follower', id: '18446744073709551615', term: '4', leader: { id: '9', address: '10.77.1.9' } });
   });
 
   it('uses null for no leader and wall-clock time', () => {

@@ -46,7 +46,7 @@ describe('status', () => {
     const line = statusLine(source(), { since: 1234.5 }, 99);
     expect(Object.keys(line).slice(0, 5)).toEqual(['time', 'event', 'id', 'term', 'leader']);
     expect(line).toMatchObject({
-      time: 99, event: 'status', id: '5', term: 3, leader: { id: '9', address: '10.77.1.9' },
+      time: 99, event: 'status', id: '5', term: '3', leader: { id: '9', address: '10.77.1.9' },
       state: 'follower', since: 1234.5, pid: process.pid,
       interface: { name: 'eth0', index: 2, address: '10.77.1.5' }, group: '239.77.0.1:9999',
       timers: { heartbeatMs: 100, misses: 3 },
@@ -59,6 +59,11 @@ describe('status', () => {
     expect(line).not.toHaveProperty('vip');
     // One JSON line, round-trips.
     expect(JSON.parse(JSON.stringify(line))).toEqual(line);
+  });
+
+  it("shows the leader's metadata (text or base64, saying which) and a link-local leader's zone", () => {
+    const withMetadata = { ...source(), leader: { id: 9n, address: 'fe80::9', metadata: Buffer.from('http://x/') } } as StatusSource;
+    expect(statusLine(withMetadata, {}, 1).leader).toEqual({ id: '9', address: 'fe80::9%eth0', metadata: 'http://x/', metadataEncoding: 'utf8' });
   });
 
   it('before any transition "since" is null; with --vip it says which addresses and whether they are held', () => {

@@ -11,9 +11,10 @@ const SELF = { id: 5n, address: '10.77.1.5', nonce: 111n };
 
 function setup() {
   const emitter = new EventEmitter();
-  let leader: { id: bigint; address: string } | undefined;
+  let leader: { id: bigint; address: string; metadata?: Uint8Array } | undefined;
   Object.defineProperty(emitter, 'leader', { get: () => leader });
   Object.defineProperty(emitter, 'self', { value: SELF });
+  Object.defineProperty(emitter, 'interface', { value: { name: 'eth0', index: 2, address: SELF.address, scopeId: 0 } });
   const participant = emitter as unknown as ReportedParticipant;
   const lines: EventLine[] = [];
   const notified: HookContext[] = [];
@@ -59,7 +60,7 @@ describe('CLI transitions', () => {
     t.setLeader(undefined);
     t.emit('state', { from: 'fault', to: 'candidate', reason: 'nic-recovered', term: 1n });
     expect(t.lines.map((l) => l.event)).toEqual(['candidate', 'leader', 'fault', 'candidate']);
-    expect(t.lines[2]).toEqual({ time: 0, event: 'fault', id: '5', term: 1, leader: null, reason: 'nic-down' });
+    expect(t.lines[2]).toEqual({ time: 0, event: 'fault', id: '5', term: '1', leader: null, reason: 'nic-down' });
     expect(Object.keys(t.lines[3]!)).toEqual(['time', 'event', 'id', 'term', 'leader']);
     // Entering fault is hooked (replacing a waiting hook); the participant logs the fault, the CLI does not.
     expect(t.superseded).toEqual(['candidate', 'candidate']);
@@ -73,7 +74,7 @@ describe('CLI transitions', () => {
     t.emit('leader', { term: 4n });
     t.emit('term', { term: 6n, reason: 'fence' });
     t.emit('term', { term: 9n, reason: 'fence' });
-    expect(t.lines.map((l) => [l.event, l.term])).toEqual([['leader', 4]]);
+    expect(t.lines.map((l) => [l.event, l.term])).toEqual([['leader', '4']]);
     expect(t.notified).toEqual([{ state: 'leader', id: '5', term: '4', leaderId: '5', leaderAddress: '10.77.1.5' }]);
     expect(t.logs.filter((l) => l.level === 'debug')).toHaveLength(2);
     expect(t.logs.filter((l) => l.level !== 'debug')).toEqual([]);
@@ -88,6 +89,20 @@ describe('CLI transitions', () => {
     expect(t.lines.map((l) => [l.event, l.leader?.id])).toEqual([['follower', '9'], ['follower', '9'], ['leader', '5']]);
   });
 
+  it("puts the leader's metadata and a link-local leader's zone in the lines and the hooks", () => {
+    const t = setup();
+    t.emit('follower', { leader: { id: 9n, address: 'fe80::9', metadata: Buffer.from('http://[fe80::9]:8080/') }, term: 2n });
+    expect(t.lines[0]!.leader).toEqual({ id: '9', address: 'fe80::9%eth0', metadata: 'http://[fe80::9]:8080/', metadataEncoding: 'utf8' });
+    expect(t.notified[0]).toEqual({
+      state: 'follower', id: '5', term: '2', leaderId: '9', leaderAddress: 'fe80::9%eth0', leaderMetadata: 'http://[fe80::9]:8080/', leaderMetadataEncoding: 'utf8',
+    });
+    // Taking office: our own leader info, with the metadata we send.
+    t.setLeader({ id: SELF.id, address: SELF.address, metadata: Uint8Array.of(0xff) });
+    t.emit('leader', { term: 3n });
+    expect(t.lines[1]!.leader).toEqual({ id: '5', address: '10.77.1.5', metadata: '/w==', metadataEncoding: 'base64' });
+    expect(t.notified[1]).toMatchObject({ state: 'leader', leaderId: '5', leaderMetadata: '/w==', leaderMetadataEncoding: 'base64' });
+  });
+
   it('prints one conflict line per conflict event, naming the other instance, and logs nothing itself', () => {
     const t = setup();
     t.setLeader({ id: SELF.id, address: SELF.address });
@@ -96,7 +111,7 @@ describe('CLI transitions', () => {
     expect(t.lines).toHaveLength(3);
     for (const line of t.lines) {
       expect(line).toEqual({
-        time: 0, event: 'conflict', id: '5', term: 0, leader: { id: '5', address: '10.77.1.5' },
+        time: 0, event: 'conflict', id: '5', term: '0', leader: { id: '5', address: '10.77.1.5' },
         other: { id: '5', address: '10.77.1.5', nonce: '18446744073709551557' },
       });
     }

@@ -67,6 +67,8 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
   let since: number | undefined;
   const status = () => statusLine(participant, { since, ...(vip && { vip: { addresses: vipAddresses, held: vip.held } }) });
   const writeStatus = (): void => statusFile?.write(status());
+  // Before anything is started: a status file that cannot be written is a usage error (exit 2).
+  statusFile?.writeFirst(status());
   const print = (event: string, leader: LeaderRef | undefined, extra?: ExtraFields): void => {
     const line = eventLine(event, args.id, participant.term, leader, undefined, extra);
     write(formatEventLine(line));

@@ -4,12 +4,13 @@
 //   {"time","event":"status","id","term","leader","state","since","pid","interface","group",
 //    "timers","counters":{"sent","sendFailures","received","elections","dropped":{reason: n}},
 //    "vip":{"addresses":[…],"held":bool}}   (vip only with --vip)
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatGroupAddress } from '../address';
 import type { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import { eventLine, formatEventLine, type EventLine } from './output';
+import { UsageError } from './usage';
 
 /** What a status line is made of (a Participant, or a stand-in in unit tests). */
 export type StatusSource = Pick<Participant, 'state' | 'leader' | 'term' | 'self' | 'interface' | 'group' | 'timers' | 'counters'>;
@@ -54,7 +55,11 @@ export function writeFileAtomically(path: string, text: string): void {
   }
 }
 
-/** --status-file: every write replaces the file; a failure is warned about once until a write succeeds. */
+/**
+ * --status-file: the first write, at start, must work (a usage error otherwise: a path that can
+ * never be written is a mistake, not a passing failure); later writes replace the file, and a
+ * failure is warned about once until a write succeeds.
+ */
 export class StatusFile {
   #failing = false;
 
@@ -62,6 +67,14 @@ export class StatusFile {
     readonly path: string,
     private readonly logger: Logger,
   ) {}
+
+  writeFirst(line: EventLine): void {
+    try {
+      writeFileAtomically(this.path, formatEventLine(line));
+    } catch (error) {
+      throw new UsageError(`--status-file ${this.path}: cannot write it: ${whyUnwritable(this.path, error)}`);
+    }
+  }
 
   write(line: EventLine): void {
     try {
@@ -75,4 +88,14 @@ export class StatusFile {
     if (this.#failing) this.logger.info({ path: this.path }, 'the status file is written again');
     this.#failing = false;
   }
+}
+
+function whyUnwritable(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const directory = dirname(path);
+  if (code === 'ENOENT' && !existsSync(directory)) return `the directory ${directory} does not exist (ENOENT)`;
+  if (code === 'ENOTDIR' || (existsSync(directory) && !statSync(directory).isDirectory())) return `${directory} is not a directory (ENOTDIR)`;
+  if (code === 'EISDIR') return 'it is a directory (EISDIR)';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `${directory} is not writable for this user (${code})`;
+  return code ?? (error as Error).message;
 }

@@ -1,31 +1,17 @@
 // The CLI as a process on this host (loopback only; no root needed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lanSupport } from '../lan';
-import { CLI_PATH, CliNode, testPort, waitForAgreement } from './cli-node';
+import { CLI_PATH, testPort, waitForAgreement, type CliNode } from './cli-node';
+import { localCliSuite, waitUntilFile } from './local-cli';
 
-const dir = mkdtempSync(join(tmpdir(), 'mb-cli-'));
-const running: CliNode[] = [];
-afterEach(async () => {
-  for (const node of running.splice(0)) {
-    node.kill('SIGKILL');
-    await node.exited;
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, start: startLocal } = localCliSuite('mb-cli-');
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', timeout: 20_000 });
-}
-
-function startLocal(args: string[], name: string): CliNode {
-  const node = CliNode.local(args, name);
-  running.push(node);
-  return node;
 }
 
 describe('multibully CLI', () => {
@@ -38,6 +24,14 @@ describe('multibully CLI', () => {
     const result = cli(args);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^multibully: /);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 at start for a --status-file in a directory that does not exist (not a warning, then silence)', () => {
+    const path = join(dir, 'missing', 'status.json');
+    const result = cli(['--interface', 'lo', '--address', `239.77.0.5:${testPort()}`, '--id', '1', '--status-file', path]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`multibully: --status-file ${path}: cannot write it: the directory ${join(dir, 'missing')} does not exist (ENOENT) (see multibully --help)\n`);
     expect(result.stdout).toBe('');
   });
 
@@ -361,11 +355,3 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function waitUntilFile(file: string, ready: (text: string) => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    if (existsSync(file) && ready(readFileSync(file, 'utf8'))) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${file} never became ready`);
-}

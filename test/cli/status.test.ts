@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StatusFile, statusLine, writeFileAtomically, type StatusSource } from '../../lib/cli/status';
 import { emptyDropCounts } from '../../lib/participant/counters';
 import type { Logger } from '../../lib/participant/logger';
+import { UsageError } from '../../lib/cli/usage';
 
 const dir = mkdtempSync(join(tmpdir(), 'mb-status-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +90,21 @@ describe('status', () => {
       const text = readFileSync(path, 'utf8');
       expect((JSON.parse(text) as { n: number }).n).toBe(n);
     }
+  });
+
+  it('the first write (at start) refuses a path that cannot be written, saying why', () => {
+    const missing = join(dir, 'no-such-dir', 'status.json');
+    expect(() => new StatusFile(missing, logger()).writeFirst(statusLine(source(), {}, 1))).toThrow(
+      new UsageError(`--status-file ${missing}: cannot write it: the directory ${join(dir, 'no-such-dir')} does not exist (ENOENT)`),
+    );
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => new StatusFile(join(file, 'status.json'), logger()).writeFirst(statusLine(source(), {}, 1))).toThrow(/: cannot write it: .*plain-file is not a directory \(ENOTDIR\)$/);
+    mkdirSync(join(dir, 'a-directory'));
+    expect(() => new StatusFile(join(dir, 'a-directory'), logger()).writeFirst(statusLine(source(), {}, 1))).toThrow(/cannot write it: it is a directory \(EISDIR\)$/);
+    const good = join(dir, 'first.json');
+    new StatusFile(good, logger()).writeFirst(statusLine(source(), {}, 7));
+    expect(JSON.parse(readFileSync(good, 'utf8'))).toMatchObject({ event: 'status', time: 7 });
   });
 
   it('StatusFile warns once while writes fail, then says when they work again', () => {

@@ -5,6 +5,7 @@ import { toUint64 } from '../validate';
 import { isLogLevel, type LogLevel } from './stderr-logger';
 import { DEFAULTS, UsageError } from './usage';
 import type { FloatingAddress } from '../address';
+import { parseMetricsAddress, type MetricsAddress } from './metrics-server';
 import { parseVip } from './vip';
 
 export interface RunArgs {
@@ -32,6 +33,8 @@ export interface RunArgs {
   readonly vips: readonly FloatingAddress[];
   /** Rewritten atomically on every transition. */
   readonly statusFile?: string;
+  /** Where GET /metrics is served (Prometheus text format). */
+  readonly metrics?: MetricsAddress;
   /** Resign and exit when the parent process dies (default on; --no-parent-watch turns it off). */
   readonly parentWatch: boolean;
   readonly logLevel: LogLevel;
@@ -65,6 +68,7 @@ const RUN_OPTIONS = {
   'hook-timeout': { type: 'string' },
   vip: { type: 'string', multiple: true },
   'status-file': { type: 'string' },
+  metrics: { type: 'string' },
   'no-parent-watch': { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -111,6 +115,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     hookTimeoutMs: values['hook-timeout'] === undefined ? DEFAULTS.hookTimeoutMs : positiveInteger('--hook-timeout', values['hook-timeout']),
     vips: (values.vip ?? []).map(vip),
     ...(values['status-file'] !== undefined && { statusFile: nonEmpty('--status-file', values['status-file']) }),
+    ...(values.metrics !== undefined && { metrics: parseMetricsAddress(values.metrics) }),
     parentWatch: values['no-parent-watch'] !== true,
     logLevel: logLevel(values['log-level'], DEFAULTS.logLevel),
   };

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import type { RunArgs } from './args';
+import { prometheusText } from '../metrics';
 import { HookRunner, type HookContext } from './hooks';
+import { serveMetrics } from './metrics-server';
 import { eventLine, formatEventLine, identityFields, leaderFields, tolerateClosedStdout, type ExtraFields, type LeaderRef } from './output';
 import { watchParent } from './parent-watch';
 import { onStatusSignal, onTerminationSignals } from './signals';
@@ -67,8 +69,10 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
   let since: number | undefined;
   const status = () => statusLine(participant, { since, ...(vip && { vip: { addresses: vipAddresses, held: vip.held } }) });
   const writeStatus = (): void => statusFile?.write(status());
-  // Before anything is started: a status file that cannot be written is a usage error (exit 2).
+  // Before anything is started: a status file that cannot be written, or a metrics address that
+  // cannot be bound, is a usage error (exit 2).
   statusFile?.writeFirst(status());
+  const metrics = args.metrics && (await serveMetrics(args.metrics, () => prometheusText(participant), logger));
   const print = (event: string, leader: LeaderRef | undefined, extra?: ExtraFields): void => {
     const line = eventLine(event, args.id, participant.term, leader, undefined, extra);
     write(formatEventLine(line));
@@ -120,6 +124,7 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
         exitCode = 1;
       }
       vip?.close();
+      metrics?.close();
       await hooksStopped;
       if (stopHooksMs > 0) {
         const context: HookContext = { state: 'stopped', id: args.id.toString(), term: participant.term.toString(), leaderId: '', leaderAddress: '', reason: why };

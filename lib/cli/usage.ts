@@ -43,6 +43,8 @@ Options:
                            fault or stopped (after the on-STATE command, if any)
       --hook-timeout MS    kill a hook that runs longer than this (default ${DEFAULTS.hookTimeoutMs})
       --status-file PATH   JSON status, rewritten atomically on every transition
+      --metrics [HOST:]PORT  serve Prometheus metrics at http://HOST:PORT/metrics (HOST: an IP
+                           address, default 127.0.0.1; 0.0.0.0 for every interface)
       --no-parent-watch    keep running when the parent process exits (default: resign and exit)
       --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default ${DEFAULTS.logLevel})
   -h, --help               show this help

@@ -97,6 +97,30 @@ describe('CLI argument parsing', () => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
   });
 
+  it.each([
+    ['9464', { host: '127.0.0.1', port: 9464 }],
+    ['127.0.0.1:9100', { host: '127.0.0.1', port: 9100 }],
+    ['0.0.0.0:9100', { host: '0.0.0.0', port: 9100 }],
+    ['[::1]:9100', { host: '::1', port: 9100 }],
+    ['[0:0:0:0:0:0:0:1]:65535', { host: '::1', port: 65535 }],
+  ])('--metrics %s binds %j (a port alone: loopback only)', (value, address) => {
+    expect(parseCliArgs([...REQUIRED, '--metrics', value])).toMatchObject({ metrics: address });
+    expect(parseCliArgs(REQUIRED)).not.toHaveProperty('metrics');
+  });
+
+  it.each([
+    ['x', /^--metrics must be PORT or HOST:PORT with HOST an IP address/],
+    ['localhost:9464', /^--metrics must be PORT or HOST:PORT .*got "localhost:9464"$/],
+    ['::1:9464', /^--metrics must be PORT or HOST:PORT/],
+    ['[127.0.0.1]:9464', /^--metrics must be PORT or HOST:PORT/],
+    [':9464', /^--metrics must be PORT or HOST:PORT/],
+    ['0', /^--metrics: the port must be 1 to 65535, got 0$/],
+    ['127.0.0.1:70000', /^--metrics: the port must be 1 to 65535, got 70000$/],
+  ])('--metrics %s is a usage error', (value, message) => {
+    expect(() => parseCliArgs([...REQUIRED, '--metrics', value])).toThrow(UsageError);
+    expect(() => parseCliArgs([...REQUIRED, '--metrics', value])).toThrow(message);
+  });
+
   it('lets the flags that are meant to repeat repeat', () => {
     expect(parseCliArgs([...REQUIRED, '--vip', '10.0.0.100/24', '--vip', '10.0.0.101/24'])).toMatchObject({ vips: [{ address: '10.0.0.100' }, { address: '10.0.0.101' }] });
   });

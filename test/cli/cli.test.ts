@@ -35,6 +35,13 @@ describe('multibully CLI', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('exits 2 at start for an IPv6 group on lo (Linux cannot route it there), with the reason and the fix', () => {
+    const result = cli(['--interface', 'lo', '--address', '[ff02::77]:9999', '--id', '1']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^multibully: interface lo cannot carry the IPv6 group ff02::77: Linux has no IPv6 multicast route on the loopback interface, so every send would fail \(ENETUNREACH\)\. Use an IPv4 group on lo/);
+    expect(result.stdout).toBe('');
+  });
+
   it('exits 2 naming the existing NICs for an unknown interface', () => {
     const result = cli(['--interface', 'no-such-nic0', '--address', '239.1.2.3:9', '--id', '1']);
     expect(result.status).toBe(2);

@@ -21,6 +21,7 @@ export class ConflictReports {
 
   /** The event to report for `other`, heard at `now`, or undefined while its last report is recent. */
   report(other: NodeIdentity, now: number): ConflictEvent | undefined {
+    other = { id: other.id, address: other.address, nonce: other.nonce }; // the identity alone, as events carry it
     const last = this.#reportedAt.get(other.nonce);
     if (last !== undefined && now - last < this.#intervalMs) return undefined;
     this.#reportedAt.set(other.nonce, now);

@@ -1,43 +1,9 @@
-// The Bully election as a pure, deterministic state machine (etcd-raft style): messages and
-// time go in, messages to multicast and events come out. No I/O, no clock, no Math.random.
-//
-// Design note.
-// - Why skew: when a leader dies every follower notices within a few ms of the others. The Go
-//   code then lets everyone shout ELECTION, and every ELECTION from a lower node makes each
-//   higher node answer OK and start its own election: a storm. Like VRRP's Skew_Time, a
-//   follower here waits rank × skewStepMs (rank = how many known nodes outrank it) before it
-//   speaks, and stays quiet if a higher node speaks first. The highest survivor usually speaks
-//   alone: a failover costs one ELECTION and one COORDINATOR, O(1) and at worst O(N) messages.
-//   The top-ranked survivor (rank 0) has no skew at all: nobody it knows of should speak first.
-// - Why a short OK wait on failover: after a leader timeout or RESIGN every live node noticed
-//   within a few ms, and every higher one it knows of has a shorter skew and speaks first. A
-//   candidate that sat out its skew without hearing one is almost surely the highest survivor,
-//   so it waits only failoverOkWaitMs (round trip + jitter) instead of okWaitMs, like VRRP's
-//   backup that claims right after Master_Down_Interval. A higher node it did not know of, or
-//   whose OK came late, still wins: it sees a lower leader and preempts it with a higher term.
-//   A cold start keeps the full okWaitMs: there the nodes do not know each other yet.
-// - Why terms: a term is a fencing token. A new leader takes a term above every term it has
-//   heard, so the terms of a node's successive leaders strictly increase and a stale leader
-//   (restarted without its term, or back from a partition) cannot pull followers back. A
-//   leader that hears an equal or higher term from another node raises its own above it, so
-//   two leaders that meet always resolve in one exchange: the lower one gives way. Terms compare
-//   as serial numbers (term.ts), so no term, not even a forged 2^64 − 1, can exhaust them; the
-//   fenced leader and its term are kept in fence.ts.
-// - Soft state: nothing a single packet teaches a node may outlast it by more than the detection
-//   bound. A follower does not stay with a leader that a newer-term leader contradicts unless that
-//   leader answers with a newer term itself within a heartbeat (a live leader always does; a dead
-//   one whose traffic is replayed cannot); ELECTION/OK from a higher node whose term is older than
-//   the current leader's do not hold up a round (they are replays, or a node that just started).
-// - A sitting leader answers every ELECTION with COORDINATOR at once (never re-runs an
-//   election), so joins do not flap. One ELECTION round is in flight per node at a time; OK and
-//   the leader's answers are coalesced to one per answer window, so one multicast answers all.
-// - Go mode: terms are always 0, no RESIGN, ELECTION at most every 2 s (a Go node restarts its
-//   2 s election on each one), a sitting leader answers a lower ELECTION with OK (which cancels
-//   a Go node's election timer) and COORDINATOR, and a starting node listens before it speaks.
-// - Parts, each in a file of its own: the deadlines (timers.ts), the rank among known nodes
-//   (known-nodes.ts), the failure detector (leader-timeout.ts), a follower's challenger
-//   (challenger.ts), coalesced OK and COORDINATOR (ok-sender.ts, coordinator-sender.ts), the
-//   leader probe's hint (probe-hint.ts), duplicate identities (conflicts.ts), the Ready (outbox.ts).
+// The Bully election as a pure, deterministic state machine (etcd-raft style): messages and time
+// go in, messages to multicast and events come out. No I/O, no clock, no Math.random. Why it is
+// built this way: docs/ARCHITECTURE.md, "The election core". Its parts have files of their own:
+// deadlines (timers), rank (known-nodes), failure detector (leader-timeout), fence, challenger,
+// coalesced OK and COORDINATOR, probe hint, duplicate identities (conflicts), terms, the node's own
+// standing (standing, preemption), the higher nodes electing (higher-nodes), the Ready (outbox).
 import { codedError, rangeError, typeError } from '../errors';
 import { PendingChallenger } from './challenger';
 import { ConflictReports } from './conflicts';
@@ -46,28 +12,42 @@ import { zeroCounters, type ElectionCounters } from './counters';
 import { Fence } from './fence';
 import { KnownNodes } from './known-nodes';
 import { LeaderTimeout } from './leader-timeout';
-import { checkMessage, checkMetadataSize } from './message';
+import { checkMessage } from './message';
 import { OkSender } from './ok-sender';
-import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
+import { checkHoldMs, checkPriority, metadataCopy, resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
 import { EMPTY_READY, Outbox } from './outbox';
-import { compareInstance, comparePriority, instanceKey, sameInstance, sameNode } from './priority';
+import { compareInstance, comparePriority, identityOf, sameInstance, sameNode, type RankedNode } from './priority';
+import { HigherNodes } from './higher-nodes';
+import { Preemption } from './preemption';
 import { ProbeHint } from './probe-hint';
-import { nextTerm, termNewer } from './term';
+import { Standing } from './standing';
+import { nextTerm, TermBook, termNewer } from './term';
 import { Timers, type TimerName } from './timers';
-import type {
-  CandidacyReason, FaultReason, FollowerReason, LeaderReason, Message, MessageType, NodeIdentity, Ready,
-  RecoveryReason, Role, StateReason, TermReason, WaitingReason,
+import {
+  DEFAULT_PRIORITY,
+  type CandidacyReason, type FaultReason, type FollowerReason, type LeaderReason, type Message, type MessageType, type NodeIdentity,
+  type Ready, type RecoveryReason, type Role, type StateReason, type TermReason, type WaitingReason,
 } from './types';
 
-/** A message from another node as the role steps see it: term 0n in go mode, higher = it outranks us. */
-type Heard = Pick<Message, 'type' | 'from' | 'term' | 'metadata'> & { readonly higher: boolean };
+/**
+ * A message from another node as the role steps see it: the sender with the priority it carried,
+ * term 0n in go mode, higher = it outranks us, and the successor a RESIGN names.
+ */
+interface Heard extends Pick<Message, 'type' | 'term' | 'metadata' | 'successor'> {
+  readonly from: RankedNode;
+  readonly higher: boolean;
+}
 
 /** #beginCandidacy flag: a known leader went away, the skew ranked us, wait failoverOkWaitMs for OK. */
 const FAILOVER = true;
 
 export class Election {
   readonly #options: ResolvedElectionOptions;
-  readonly #self: NodeIdentity;
+  /** Our identity with the priority we advertise now (see #rankSelf). */
+  #self: RankedNode;
+  readonly #identity: NodeIdentity;
+  readonly #standing: Standing;
+  readonly #preemption: Preemption;
   readonly #go: boolean;
   readonly #knownNodes: KnownNodes;
   readonly #timers = new Timers();
@@ -83,17 +63,11 @@ export class Election {
   readonly #counters = zeroCounters();
 
   #role: Role = 'idle';
-  /** Newest term heard (v1); a leader's own term while leading. */
-  #term = 0n;
-  /** False until a term was heard or taken: a fresh node adopts the first term it hears as is. */
-  #termKnown = false;
-  /** The leader followed or held now, if any. */
-  #leader: NodeIdentity | undefined;
+  readonly #term: TermBook;
+  /** The leader followed or held now, if any, with the priority it last carried. */
+  #leader: RankedNode | undefined;
   #leaderMetadata: Uint8Array | undefined;
-  /** Last ELECTION or OK heard from a node that outranks us (it is alive and electing). */
-  #higherActivityAt = -Infinity;
-  /** Higher instances that told us to wait during this round; forgotten if they never announce. */
-  #waitingOn = new Map<string, NodeIdentity>();
+  readonly #higher = new HigherNodes();
   /** This round's OK wait: failoverOkWaitMs after the loss of a known leader, else okWaitMs. */
   #roundOkWaitMs = 0;
   /** The last leader followed (kept through rounds, unlike #leader): a lower successor means a failover. */
@@ -108,11 +82,15 @@ export class Election {
     const { self, mode, heartbeatMs, okWaitMs } = this.#options;
     this.#go = mode === 'go';
     // In go mode the wire carries no nonce: own packets come back with nonce 0.
-    this.#self = this.#go ? { id: self.id, address: self.address, nonce: 0n } : self;
+    this.#identity = { id: self.id, address: self.address, nonce: this.#go ? 0n : self.nonce };
+    this.#standing = new Standing(this.#options.priority);
+    this.#term = new TermBook(this.#go);
+    this.#preemption = new Preemption(this.#timers, this.#options);
+    this.#self = { ...this.#identity, priority: this.#options.priority };
     // Coalescing window for OK and for a leader's immediate answers.
     const answerWindowMs = Math.max(1, Math.min(heartbeatMs, okWaitMs) / 4);
     const timers = this.#timers;
-    this.#fence = new Fence(this.#go);
+    this.#fence = new Fence(this.#go, this.#counters);
     this.#leaderTimeout = new LeaderTimeout(timers, this.#options);
     this.#challenger = new PendingChallenger(timers, heartbeatMs);
     this.#knownNodes = new KnownNodes(this.#self, this.#options);
@@ -121,52 +99,42 @@ export class Election {
     this.#coordinatorSender = new CoordinatorSender({ timers, heartbeatMs, answerWindowMs, send: () => this.#send('coordinator') });
     this.#probeHint = new ProbeHint(heartbeatMs);
     this.#conflicts = new ConflictReports(heartbeatMs);
-    this.#outbox = new Outbox(this.#self);
+    this.#outbox = new Outbox(this.#identity);
     this.#metadata = this.#options.metadata;
   }
 
-  get role(): Role {
-    return this.#role;
-  }
+  get role(): Role { return this.#role; }
 
   /** Leader's term when following or leading, else the highest term heard (always 0n in go mode). */
-  get term(): bigint {
-    return this.#term;
-  }
+  get term(): bigint { return this.#term.current; }
 
   /** The current leader (ourselves when leading), undefined when there is none. */
-  get leader(): NodeIdentity | undefined {
-    return this.#leader;
-  }
+  get leader(): NodeIdentity | undefined { return this.#leader && identityOf(this.#leader); }
 
-  get leaderMetadata(): Uint8Array | undefined {
-    return this.#leaderMetadata;
-  }
+  /** The priority the leader last carried (ours when leading), undefined when there is none. */
+  get leaderPriority(): number | undefined { return this.#leader?.priority; }
 
-  get counters(): Readonly<ElectionCounters> {
-    return { ...this.#counters };
-  }
+  /** The priority this node has (setPriority), whatever it advertises while held. */
+  get priority(): number { return this.#standing.priority; }
 
-  get options(): ResolvedElectionOptions {
-    return this.#options;
-  }
+  get leaderMetadata(): Uint8Array | undefined { return this.#leaderMetadata; }
+
+  get counters(): Readonly<ElectionCounters> { return { ...this.#counters }; }
+
+  get options(): ResolvedElectionOptions { return this.#options; }
 
   /**
    * The leader this node should probe for a dead process (see leaderUnreachable), or undefined:
    * the v1 follower next in line below the leader does (as far as it knows), and not a leader
    * whose host refused a probe while the leader was alive (see leaderRefusesProbes).
    */
-  get probeTarget(): NodeIdentity | undefined {
-    return this.#nextInLine() && !this.leaderRefusesProbes ? this.#leader : undefined;
-  }
+  get probeTarget(): NodeIdentity | undefined { return this.#nextInLine() && !this.leaderRefusesProbes ? this.leader : undefined; }
 
   /**
    * The current leader was heard well after its host refused our probe (a firewall that rejects
    * unicast to the port, say): its refusals say nothing, and it is not probed any more.
    */
-  get leaderRefusesProbes(): boolean {
-    return this.#probeHint.distrusts(this.#leader);
-  }
+  get leaderRefusesProbes(): boolean { return this.#probeHint.distrusts(this.#leader); }
 
   /**
    * Begins as a candidate. `reason` says why this round starts: 'start', or a RecoveryReason for
@@ -190,7 +158,8 @@ export class Election {
     checkMessage(message, { bigints: true });
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
     this.#advanceClock(now);
-    if (this.#isOwn(message.from)) {
+    // Our own packet, looped back (go mode has no nonce: our (id, address) is us).
+    if (sameNode(message.from, this.#self) && (this.#go || message.from.nonce === this.#self.nonce)) {
       this.#counters.ownIgnored++;
       return EMPTY_READY;
     }
@@ -224,14 +193,49 @@ export class Election {
   }
 
   /**
+   * This node's priority from now on (1..254, v1 only: its base plus its checks' weights). A
+   * leader that falls below a node it knows hands office to it at once (with preempt); a follower
+   * that comes to outrank its leader takes over after preemptDelayMs (with preempt).
+   */
+  setPriority(now: number, priority: number): Ready {
+    checkPriority(priority, 'priority', this.#options.mode);
+    if (this.#role === 'stopped') return EMPTY_READY;
+    this.#advanceClock(now);
+    if (priority === this.#standing.priority) return EMPTY_READY;
+    this.#standing.priority = priority;
+    this.#rankSelf();
+    return this.#outbox.flush();
+  }
+
+  /**
+   * Leaves office (a RESIGN naming the highest node it knows, which takes over at once) and may not
+   * lead for `holdMs`: it advertises INELIGIBLE_PRIORITY, starts no round and follows whoever leads.
+   * Not leading, it only holds. v1 only (the Go format has no RESIGN).
+   */
+  resign(now: number, { holdMs = 0 }: { readonly holdMs?: number } = {}): Ready {
+    if (this.#go) throw codedError('ERR_MULTIBULLY_UNSUPPORTED', 'resign is not supported in go mode: the Go wire format has no RESIGN');
+    checkHoldMs(holdMs);
+    if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
+    this.#advanceClock(now);
+    if (holdMs > 0) {
+      this.#standing.hold(this.#now + holdMs);
+      this.#timers.set('hold-end', this.#now + holdMs);
+    }
+    if (this.#role !== 'leader') {
+      this.#rankSelf();
+    } else {
+      this.#advertiseStanding();
+      this.#handOver(this.#knownNodes.highest());
+    }
+    return this.#outbox.flush();
+  }
+
+  /**
    * What this node's COORDINATOR carries from the next one on (v1 only, at most MAX_METADATA_BYTES;
    * empty for none). A sitting leader's own `leaderMetadata` changes at once. Copies the bytes.
    */
   setMetadata(metadata: Uint8Array): void {
-    if (!(metadata instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'metadata must be a Uint8Array');
-    checkMetadataSize(metadata, 'metadata');
-    if (this.#go && metadata.length > 0) throw rangeError('ERR_OUT_OF_RANGE', 'metadata is not supported in go mode (the Go wire format has no room for it)');
-    this.#metadata = Uint8Array.from(metadata);
+    this.#metadata = metadataCopy(metadata, this.#options.mode);
     if (this.#role === 'leader') this.#leaderMetadata = this.#metadata.length > 0 ? this.#metadata : undefined;
   }
 
@@ -268,7 +272,8 @@ export class Election {
   recover(now: number, reason: RecoveryReason = 'recovered'): Ready {
     if (this.#role !== 'fault') return EMPTY_READY;
     this.#advanceClock(now);
-    this.#higherActivityAt = -Infinity;
+    this.#higher.forgetActivity();
+    if (this.#standing.isHeld(this.#now)) this.#timers.set('hold-end', this.#standing.heldUntil);
     this.#beginCandidacy(reason, this.#options.startListenMs);
     return this.#outbox.flush();
   }
@@ -277,30 +282,24 @@ export class Election {
   stop(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
     this.#advanceClock(now);
-    if (this.#role === 'leader' && !this.#go) {
-      // Twice: a follower that misses the only RESIGN waits out a whole detection bound. The
-      // copies carry their own seq, so the replay filter keeps both; a second one is a no-op.
-      this.#send('resign');
-      this.#send('resign');
-    }
+    if (this.#role === 'leader' && !this.#go) this.#sendResign(this.#knownNodes.highest());
     this.#halt('stopped', 'stopped');
     return this.#outbox.flush();
   }
 
   // ---- input: one step function per role (etcd raft style) -----------------------------------
 
-  /** Our own packet, looped back (go mode has no nonce: our (id, address) is us). */
-  #isOwn(from: NodeIdentity): boolean {
-    return sameNode(from, this.#self) && (this.#go || from.nonce === this.#self.nonce);
-  }
-
   #handle(message: Message): void {
-    const from = message.from;
+    const from: RankedNode = { ...message.from, priority: this.#go ? DEFAULT_PRIORITY : message.priority ?? DEFAULT_PRIORITY };
     const term = this.#go ? 0n : message.term;
     // Another start of our (id, address). Its packets still count, ordered by nonce, so that
     // exactly one of the two leads. Traffic older than our leader's term is a replay of an
     // earlier start of ours, not a live twin: it is not reported.
-    if (sameNode(from, this.#self) && !this.#fence.isStale(term)) this.#reportConflict(from);
+    if (sameNode(from, this.#self) && !this.#fence.isStale(term)) {
+      this.#counters.conflicts++;
+      const event = this.#conflicts.report(from, this.#now);
+      if (event) this.#outbox.emit(event);
+    }
     const higher = compareInstance(from, this.#self) > 0;
     if (higher && message.type !== 'resign' && !this.#fence.isStale(term) && this.#okSender.suppress(from, this.#leader)) {
       this.#counters.okSuppressed++;
@@ -311,9 +310,9 @@ export class Election {
       // Traffic from before the current leader (or replayed) says nothing about who is alive.
       this.#knownNodes.note(from);
     }
-    const heard: Heard = { type: message.type, from, term, higher, metadata: message.metadata };
+    const heard: Heard = { type: message.type, from, term, higher, metadata: message.metadata, successor: message.successor };
     if (this.#role === 'leader') return this.#go ? this.#stepGoLeader(heard) : this.#stepLeader(heard);
-    this.#learnTerm(term);
+    this.#term.learn(term);
     if (this.#role === 'follower') return this.#stepFollower(heard);
     return this.#stepCandidate(heard);
   }
@@ -323,21 +322,22 @@ export class Election {
     switch (type) {
       case 'election':
         // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
-        if (!termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
+        if (!termNewer(this.#term.current, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
         return this.#coordinatorSender.answer(this.#now);
       case 'ok':
       case 'resign':
-        if (termNewer(term, this.#term)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
+        if (termNewer(term, this.#term.current)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
         return;
       case 'coordinator':
-        if (higher && termNewer(term, this.#term)) return this.#follow(from, term, metadata, 'higher-leader');
+        if (higher && termNewer(term, this.#term.current)) return this.#follow(from, term, metadata, 'higher-leader');
         // A leader elected while we could not be heard (paused, cut off): without preemption
-        // the newer leader keeps office.
-        if (!higher && termNewer(term, this.#term) && !this.#options.preempt) {
+        // the newer leader keeps office. Its term is as new as ours when ours only came from
+        // answering its round's ELECTION, which we read after it had claimed (we were paused).
+        if (!higher && !this.#options.preempt && (termNewer(term, this.#term.current) || (term === this.#term.current && this.#term.fromAnswer))) {
           return this.#follow(from, term, metadata, 'newer-leader');
         }
         // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
-        if (!higher && !termNewer(this.#term, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
+        if (!higher && !termNewer(this.#term.current, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
         return this.#coordinatorSender.answer(this.#now);
     }
   }
@@ -348,7 +348,7 @@ export class Election {
       // A Go node restarts its 2 s election on every COORDINATOR from a lower node, so answering
       // would lock it out forever: yield as a Go leader does, and resume if it never announces.
       this.#resetRound();
-      this.#noteHigherActivity(from);
+      this.#higher.heard(from, this.#now);
       return this.#enterWaiting('higher-node-electing');
     }
     if (type === 'election') this.#okSender.send(this.#now); // cancels a Go candidate's election timer
@@ -357,12 +357,12 @@ export class Election {
   }
 
   /** A follower keeps its leader while it is heard and fenced, and answers lower candidates. */
-  #stepFollower({ type, from, term, higher, metadata }: Heard): void {
+  #stepFollower({ type, from, term, higher, metadata, successor }: Heard): void {
     const leader = this.#leader;
     switch (type) {
       case 'election':
         if (higher) {
-          if (!this.#staleHigher(term)) this.#noteHigherActivity(from);
+          if (!this.#fence.isStaleHigher(term)) this.#higher.heard(from, this.#now);
           return;
         }
         // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without
@@ -378,19 +378,19 @@ export class Election {
       case 'ok':
         // With a fresh leader a higher follower's OK answers a joiner or says it is next in line:
         // no election is under way. Our leader's own (sent just before it took office) neither.
-        if (higher && !this.#staleHigher(term) && !this.#leaderIsFresh() && !(leader && sameInstance(leader, from))) {
-          this.#noteHigherActivity(from);
+        if (higher && !this.#fence.isStaleHigher(term) && !this.#leaderIsFresh() && !(leader && sameInstance(leader, from))) {
+          this.#higher.heard(from, this.#now);
         }
         return;
       case 'coordinator':
         if (leader && sameInstance(leader, from)) {
-          if (this.#ignoredAsStale(this.#fence.isStale(term))) return;
+          if (this.#fence.refusesOwnLeader(term)) return;
           // Our leader out-termed a challenger (or kept its term while none is pending).
           const challenger = this.#challenger.current;
           if (challenger && termNewer(term, challenger.term)) this.#challenger.drop();
           return this.#follow(from, term, metadata, 'coordinator');
         }
-        if (this.#ignoredAsStale(!this.#fence.admits(from, term))) return;
+        if (this.#fence.refuses(from, term)) return;
         if (leader && this.#leaderIsFresh() && compareInstance(leader, from) > 0) {
           // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's
           // newer term and answers above it at once. If it does not within a heartbeat, it is gone
@@ -399,9 +399,14 @@ export class Election {
         }
         return this.#adoptLeader(from, term, metadata, higher);
       case 'resign':
-        if (leader && sameInstance(leader, from)) return this.#beginCandidacy('leader-resigned', this.#knownNodes.skewMs(), FAILOVER);
+        if (leader && sameInstance(leader, from)) {
+          if (successor && sameInstance(successor, this.#self) && !this.#standing.isHeld(this.#now)) return this.#becomeLeader('named-successor');
+          // The successor it named takes office at once: its COORDINATOR gets a moment before our own round.
+          const skew = this.#knownNodes.skewMs();
+          return this.#beginCandidacy('leader-resigned', successor ? Math.max(skew, this.#options.failoverOkWaitMs) : skew, FAILOVER);
+        }
         if (this.#challenger.current && sameInstance(this.#challenger.current.leader, from)) this.#challenger.drop();
-        this.#waitingOn.delete(instanceKey(from));
+        this.#higher.resigned(from);
         return;
     }
   }
@@ -415,19 +420,19 @@ export class Election {
           if (type === 'election') this.#okSender.send(this.#now);
           return;
         }
-        if (this.#staleHigher(term)) return;
-        this.#noteHigherActivity(from);
+        if (this.#fence.isStaleHigher(term)) return;
+        this.#higher.heard(from, this.#now);
         // Waiting already: this extends the wait.
         return this.#enterWaiting(type === 'election' ? 'higher-node-electing' : 'ok-from-higher-node');
       case 'coordinator':
-        if (this.#ignoredAsStale(!this.#fence.admits(from, term))) return;
+        if (this.#fence.refuses(from, term)) return;
         // We outrank this leader: keep our round. Its term is fenced, so its own later heartbeats
-        // cannot pull us back.
-        if (this.#options.preempt && !higher) return this.#fence.raise(from, term);
+        // cannot pull us back. With a preempt delay we follow it first (see preemption.ts).
+        if (this.#preemption.now && !higher) return this.#fence.raise(from, term);
         return this.#follow(from, term, metadata, 'coordinator');
       case 'resign':
         // Waiting only on the instance that just left: no COORDINATOR will come, restart now.
-        if (this.#waitingOn.delete(instanceKey(from)) && this.#role === 'waiting' && this.#waitingOn.size === 0) {
+        if (this.#higher.resigned(from) && this.#role === 'waiting') {
           this.#beginCandidacy('higher-node-resigned', this.#knownNodes.skewMs(), FAILOVER);
         }
         return;
@@ -435,8 +440,8 @@ export class Election {
   }
 
   /** Follower: a leader with an acceptable term. Follow it, or take over from it if we outrank it. */
-  #adoptLeader(from: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
-    if (this.#options.preempt && !higher) {
+  #adoptLeader(from: RankedNode, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
+    if (this.#preemption.now && !higher) {
       // Its term is fenced, so its own later heartbeats cannot pull us back.
       this.#fence.raise(from, term);
       return this.#beginCandidacy('lower-leader', this.#knownNodes.skewMs());
@@ -451,10 +456,12 @@ export class Election {
       case 'send-election':
         return this.#sendElection();
       case 'ok-wait':
+        // Held since this round began: the claim waits for the end of the hold.
+        if (this.#standing.isHeld(this.#now)) return this.#timers.set('send-election', this.#standing.heldUntil);
         return this.#becomeLeader('no-higher-node-answered');
       case 'coordinator-wait':
         // The higher nodes that told us to wait never announced: consider them gone.
-        for (const node of this.#waitingOn.values()) this.#knownNodes.forget(node);
+        for (const node of this.#higher.waitedFor()) this.#knownNodes.forget(node);
         return this.#beginCandidacy('coordinator-timeout', this.#knownNodes.skewMs());
       case 'heartbeat':
         return this.#coordinatorSender.send(this.#now);
@@ -469,6 +476,10 @@ export class Election {
       }
       case 'send-ok':
         return this.#okSender.fire(this.#now);
+      case 'preempt':
+        return this.#checkPreempt(true);
+      case 'hold-end':
+        return this.#rankSelf();
     }
   }
 
@@ -487,10 +498,11 @@ export class Election {
   #resetRound({ keepWaitingOn = false }: { readonly keepWaitingOn?: boolean } = {}): void {
     this.#leader = undefined;
     this.#leaderMetadata = undefined;
-    if (!keepWaitingOn) this.#waitingOn.clear();
+    if (!keepWaitingOn) this.#higher.clearRound();
   }
 
   #beginCandidacy(reason: CandidacyReason, delayMs: number, failover = false): void {
+    this.#preemption.roundBegins(false);
     this.#resetRound();
     this.#clearRoleTimers(); // and the challenger
     this.#roundOkWaitMs = failover ? this.#options.failoverOkWaitMs : this.#options.okWaitMs; // equal in go mode
@@ -503,7 +515,8 @@ export class Election {
   }
 
   #sendElection(): void {
-    const earliest = this.#lastElectionSentAt + this.#options.minElectionGapMs;
+    // Held (resign({ holdMs })): no round of our own until the hold is over.
+    const earliest = Math.max(this.#lastElectionSentAt + this.#options.minElectionGapMs, this.#standing.heldUntil);
     if (this.#now < earliest) {
       this.#timers.set('send-election', earliest);
       return;
@@ -522,28 +535,23 @@ export class Election {
   }
 
   #becomeLeader(reason: LeaderReason): void {
-    if (!this.#go) {
-      // Newer than every term heard: #term is the newest seen (fenced leaders included).
-      this.#term = nextTerm(this.#term);
-      this.#termKnown = true;
-      // A leader's COORDINATOR answers everyone: an OK still pending would make followers think
-      // a round is under way.
-      this.#okSender.cancel();
-    }
+    const term = this.#term.takeOffice();
+    // A leader's COORDINATOR answers everyone: an OK still pending would make followers think a
+    // round is under way.
+    if (!this.#go) this.#okSender.cancel();
     this.#resetRound();
     this.#clearRoleTimers();
     this.#leader = this.#self;
     this.#leaderMetadata = this.#metadata.length > 0 ? this.#metadata : undefined;
-    this.#fence.set(this.#self, this.#term);
+    this.#fence.set(this.#self, term);
     this.#transition('leader', reason);
-    this.#outbox.emit({ type: 'leader', term: this.#term });
+    this.#outbox.emit({ type: 'leader', term });
     this.#coordinatorSender.send(this.#now);
   }
 
   /** A sitting leader moves to a newer term; it stays in office, so this is not a 'leader' event. */
   #raiseTerm(term: bigint, reason: TermReason): void {
-    this.#term = term;
-    this.#termKnown = true;
+    this.#term.raise(term, { answering: reason === 'election-at-our-term' });
     this.#fence.set(this.#self, term);
     this.#outbox.emit({ type: 'term', term, reason });
   }
@@ -561,11 +569,11 @@ export class Election {
     this.#fence.set(leader, term);
     // v1: the leader's term, even when it is older than a term merely heard (e.g. from a forger):
     // the next election still takes a term newer than both. Go mode has no terms (#term stays 0n).
-    this.#learnTerm(term);
+    this.#term.learn(term);
     if (this.#role !== 'follower') {
       // The round is settled: earlier ELECTION/OK traffic from higher nodes must not make a
       // later leader failure wait for a COORDINATOR that this round already delivered.
-      this.#higherActivityAt = -Infinity;
+      this.#higher.forgetActivity();
       this.#resetRound();
       this.#clearRoleTimers();
       this.#transition('follower', reason);
@@ -574,16 +582,64 @@ export class Election {
     this.#leaderMetadata = metadata;
     this.#leaderTimeout.heard(heardAt);
     if (changed) {
-      this.#outbox.emit({ type: 'follower', leader, term, ...(metadata !== undefined && { metadata }) });
+      this.#outbox.emit({ type: 'follower', leader: identityOf(leader), term, ...(metadata !== undefined && { metadata }) });
     }
-    // After a failover the followers only know the new leader and whoever they heard on the way:
-    // many may think themselves next in line. Each says so once, at a random moment of the next
-    // heartbeat; a higher one's OK cancels a lower one's, so about ln N are sent.
-    const lastFollowed = this.#lastFollowed;
+    const failover = this.#lastFollowed !== undefined && !sameNode(this.#lastFollowed, leader) && comparePriority(this.#lastFollowed, leader) > 0;
     this.#lastFollowed = leader;
-    if (lastFollowed && !sameNode(lastFollowed, leader) && comparePriority(lastFollowed, leader) > 0 && this.#nextInLine()) {
-      this.#okSender.send(this.#now, { nextInLine: true, delayMs: this.#options.random() * this.#options.heartbeatMs });
-    }
+    if (failover && this.#nextInLine()) this.#okSender.sayNextInLine(this.#now);
+    this.#checkPreempt();
+  }
+
+  // ---- priority: preemption, handover, hold ------------------------------------------------------
+
+  /** Our priority or hold changed: advertise it, and act on where we now rank. */
+  #rankSelf(): void {
+    this.#advertiseStanding();
+    if (this.#role === 'follower') return this.#checkPreempt();
+    if (this.#role !== 'leader' || this.#go) return;
+    // Fallen below a node we know: office goes to it at once (a leader without preempt keeps it).
+    const above = this.#options.preempt ? this.#knownNodes.highest({ aboveSelf: true }) : undefined;
+    if (above) return this.#handOver(above);
+    // Followers that now outrank us learn it from this answer rather than the next heartbeat.
+    this.#coordinatorSender.answer(this.#now);
+  }
+
+  #advertiseStanding(): void {
+    this.#self = { ...this.#identity, priority: this.#standing.advertised(this.#now) };
+    this.#knownNodes.self = this.#self;
+  }
+
+  /** Where we stand against our leader changed (see preemption.ts); `due`: its delay ran out. */
+  #checkPreempt(due = false): void {
+    const outranks = this.#role === 'follower' && this.#leader !== undefined && compareInstance(this.#self, this.#leader) > 0;
+    if (this.#preemption.reconsider(this.#now, outranks, due)) this.#takeOver();
+  }
+
+  /** One round that the leader we follow (and fenced) cannot pull us out of: we outrank it. */
+  #takeOver(): void {
+    this.#beginCandidacy('lower-leader', this.#knownNodes.skewMs());
+    this.#preemption.roundBegins(true);
+  }
+
+  /**
+   * Leaves office for `successor` (a RESIGN naming it; it takes office at once) and waits for its
+   * COORDINATOR; with none named, or if it never announces, a round as after any RESIGN.
+   */
+  #handOver(successor: RankedNode | undefined): void {
+    this.#sendResign(successor);
+    this.#okSender.cancel();
+    this.#resetRound();
+    if (successor) this.#higher.expect(successor);
+    this.#enterWaiting('handed-over');
+  }
+
+  /**
+   * Twice: a follower that misses the only RESIGN waits out a whole detection bound. The copies
+   * carry their own seq, so the replay filter keeps both; a second one is a no-op.
+   */
+  #sendResign(successor: RankedNode | undefined): void {
+    this.#send('resign', successor);
+    this.#send('resign', successor);
   }
 
   /** A v1 follower that knows no node between itself and its leader. */
@@ -597,8 +653,8 @@ export class Election {
     if (this.#leader) this.#knownNodes.forget(this.#leader);
     this.#resetRound({ keepWaitingOn: true });
     // A higher node is already electing: wait for its COORDINATOR instead of speaking.
-    if (this.#now - this.#higherActivityAt < this.#options.coordinatorWaitMs) {
-      this.#enterWaiting('leader-timeout', this.#higherActivityAt);
+    if (this.#now - this.#higher.lastHeardAt < this.#options.coordinatorWaitMs) {
+      this.#enterWaiting('leader-timeout', this.#higher.lastHeardAt);
       return;
     }
     this.#beginCandidacy('leader-timeout', this.#knownNodes.skewMs(), FAILOVER);
@@ -616,49 +672,21 @@ export class Election {
   #transition(to: Role, reason: StateReason): void {
     const from = this.#role;
     this.#role = to;
-    this.#outbox.emit({ type: 'state', from, to, reason, term: this.#term });
+    this.#outbox.emit({ type: 'state', from, to, reason, term: this.#term.current });
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  /** A higher node is alive and electing: a round waits for its COORDINATOR. */
-  #noteHigherActivity(from: NodeIdentity): void {
-    this.#higherActivityAt = this.#now;
-    this.#waitingOn.set(instanceKey(from), from);
-  }
-
-  #learnTerm(term: bigint): void {
-    if (this.#go) return;
-    if (!this.#termKnown || termNewer(term, this.#term)) this.#term = term;
-    this.#termKnown = true;
-  }
-
-  /** A COORDINATOR whose term the fence refuses is counted, and ignored. */
-  #ignoredAsStale(refused: boolean): boolean {
-    if (refused) this.#counters.staleIgnored++;
-    return refused;
-  }
-
-  /** ELECTION/OK of a higher node that has not heard our leader: it must not hold up a round. */
-  #staleHigher(term: bigint): boolean {
-    if (!this.#fence.isStale(term)) return false;
-    this.#counters.staleHigherIgnored++;
-    return true;
-  }
 
   #leaderIsFresh(): boolean {
     return this.#leader !== undefined && this.#leaderTimeout.isFresh(this.#now);
   }
 
-  #reportConflict(other: NodeIdentity): void {
-    this.#counters.conflicts++;
-    const event = this.#conflicts.report(other, this.#now);
-    if (event) this.#outbox.emit(event);
-  }
-
-  #send(type: MessageType): void {
-    const metadata = type === 'coordinator' && this.#metadata.length > 0 ? this.#metadata : undefined;
-    this.#outbox.send(type, this.#go ? 0n : this.#term, metadata);
+  #send(type: MessageType, successor?: RankedNode): void {
+    this.#outbox.send(type, this.#term.current, {
+      priority: this.#go ? undefined : this.#self.priority,
+      metadata: type === 'coordinator' && this.#metadata.length > 0 ? this.#metadata : undefined,
+      successor: successor && identityOf(successor),
+    });
     this.#counters.messagesSent++;
   }
 

@@ -2,16 +2,20 @@
 // (followed, held, or outranked and preempted), and that term. A leader's COORDINATOR needs a
 // newer term, or this term from this very instance. Go mode has no terms: nothing is stale and
 // every leader is admitted.
+import type { ElectionCounters } from './counters';
 import { sameInstance } from './priority';
 import { termNewer } from './term';
 import type { NodeIdentity } from './types';
 
 export class Fence {
   readonly #go: boolean;
+  readonly #counters: ElectionCounters;
   #fenced: { readonly leader: NodeIdentity; readonly term: bigint } | undefined;
 
-  constructor(go: boolean) {
+  /** `counters`: where the messages the fence makes the core ignore are counted. */
+  constructor(go: boolean, counters: ElectionCounters) {
     this.#go = go;
+    this.#counters = counters;
   }
 
   /** The fenced term; undefined until a leader was accepted. */
@@ -35,10 +39,30 @@ export class Fence {
     return !this.#go && this.#fenced !== undefined && termNewer(this.#fenced.term, term);
   }
 
+  /** A COORDINATOR from `from` at `term` that the fence refuses (counted as staleIgnored). */
+  refuses(from: NodeIdentity, term: bigint): boolean {
+    return this.#count('staleIgnored', !this.admits(from, term));
+  }
+
+  /** Our own leader's COORDINATOR with a term older than fenced: a replay (counted as staleIgnored). */
+  refusesOwnLeader(term: bigint): boolean {
+    return this.#count('staleIgnored', this.isStale(term));
+  }
+
+  /** ELECTION/OK of a higher node that has not heard our leader: it must not hold up a round (counted). */
+  isStaleHigher(term: bigint): boolean {
+    return this.#count('staleHigherIgnored', this.isStale(term));
+  }
+
   /** A leader needs a term newer than the fenced one, or the fenced term from the fenced instance. */
   admits(from: NodeIdentity, term: bigint): boolean {
     if (this.#go || !this.#fenced) return true;
     if (sameInstance(this.#fenced.leader, from)) return !termNewer(this.#fenced.term, term);
     return termNewer(term, this.#fenced.term);
+  }
+
+  #count(counter: 'staleIgnored' | 'staleHigherIgnored', refused: boolean): boolean {
+    if (refused) this.#counters[counter]++;
+    return refused;
   }
 }

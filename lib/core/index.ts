@@ -6,6 +6,7 @@ export {
   resolveElectionOptions,
   checkElectionSettings,
   checkElectionMode,
+  checkPriority,
   GO_ELECTION_MS,
   GO_FOLLOWER_TIMEOUT_MS,
   MAX_SKEW_RANK,
@@ -15,6 +16,6 @@ export {
   type ElectionOptions,
   type ResolvedElectionOptions,
 } from './options';
-export { comparePriority, compareInstance, addressBytes, sameNode, sameInstance } from './priority';
+export { comparePriority, compareInstance, addressBytes, sameNode, sameInstance, type RankedNode } from './priority';
 export { termNewer, nextTerm } from './term';
 export { seededRandom } from './random';

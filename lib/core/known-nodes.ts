@@ -6,8 +6,8 @@
 // capped anyway.
 import { LruMap } from '../lru';
 import type { ResolvedElectionOptions } from './options';
-import { comparePriority, nodeKey } from './priority';
-import type { NodeIdentity } from './types';
+import { comparePriority, nodeKey, type RankedNode } from './priority';
+import { INELIGIBLE_PRIORITY, type NodeIdentity } from './types';
 
 const MAX_KNOWN_NODES = 4096;
 /**
@@ -21,18 +21,37 @@ const PROBING_RANKS = 1;
 type RankOptions = Pick<ResolvedElectionOptions, 'skewStepMs' | 'maxSkewRank' | 'random'>;
 
 export class KnownNodes {
-  readonly #self: NodeIdentity;
+  #self: RankedNode;
   readonly #options: RankOptions;
-  /** Least recently heard first; the one heard longest ago goes when the table is full. */
-  readonly #nodes = new LruMap<string, NodeIdentity>(MAX_KNOWN_NODES);
+  /** With the priority each was last heard with; least recently heard first, the one heard longest ago goes when the table is full. */
+  readonly #nodes = new LruMap<string, RankedNode>(MAX_KNOWN_NODES);
 
-  constructor(self: NodeIdentity, options: RankOptions) {
+  constructor(self: RankedNode, options: RankOptions) {
     this.#self = self;
     this.#options = options;
   }
 
-  note(node: NodeIdentity): void {
+  /** This node as it ranks now (its priority changed). */
+  set self(self: RankedNode) {
+    this.#self = self;
+  }
+
+  note(node: RankedNode): void {
     this.#nodes.set(nodeKey(node), node);
+  }
+
+  /**
+   * The highest known node that may lead (not ineligible), other than this one: whom a resigning
+   * leader names its successor. `aboveSelf`: only one that outranks this node.
+   */
+  highest({ aboveSelf = false } = {}): RankedNode | undefined {
+    let best: RankedNode | undefined;
+    for (const [, node] of this.#nodes) {
+      if ((node.priority ?? 1) === INELIGIBLE_PRIORITY || nodeKey(node) === nodeKey(this.#self)) continue;
+      if (aboveSelf && comparePriority(node, this.#self) <= 0) continue;
+      if (best === undefined || comparePriority(node, best) > 0) best = node;
+    }
+    return best;
   }
 
   forget(node: NodeIdentity): void {

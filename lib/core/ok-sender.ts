@@ -52,6 +52,16 @@ export class OkSender {
     }
   }
 
+  /**
+   * After a failover the followers only know the new leader and whoever they heard on the way:
+   * many may think themselves next in line. Each says so once, at a random moment of the next
+   * heartbeat; a higher one's OK cancels a lower one's, so about ln N are sent.
+   */
+  sayNextInLine(now: number): void {
+    const { random, heartbeatMs } = this.#parts.options;
+    this.send(now, { nextInLine: true, delayMs: random() * heartbeatMs });
+  }
+
   /** The pending OK is due ('send-ok' fired). */
   fire(now: number): void {
     this.#lastSentAt = now;

@@ -1,11 +1,11 @@
 // Election options: defaults derived from the heartbeat, and validation that rejects timer
 // combinations that cannot work (see the design note in election.ts for why each bound exists).
-import { rangeError, typeError } from '../errors';
+import { describeValue, rangeError, typeError } from '../errors';
 import { checkOptionsObject, toUint64 } from '../validate';
 import { checkMetadataSize } from './message';
 import { addressBytes } from './priority';
 import { seededRandom } from './random';
-import type { NodeIdentity } from './types';
+import { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, type NodeIdentity } from './types';
 
 export type ElectionMode = 'v1' | 'go';
 
@@ -22,6 +22,17 @@ export interface ElectionOptions {
   coordinatorWaitMs?: number;
   /** A higher node that joins takes over a sitting lower leader. Default true. */
   preempt?: boolean;
+  /**
+   * Priority apart from the id, 1..254 (v1 only): the election orders by (priority, id, address).
+   * Default DEFAULT_PRIORITY (100); with every node at the default the order is by id.
+   */
+  priority?: number;
+  /**
+   * With preempt: how long a node that outranks the sitting leader (it joined, or its priority
+   * rose above the leader's) keeps following before it takes over (keepalived's preempt_delay).
+   * Default 0. A leader whose own priority falls below a node it knows hands over at once.
+   */
+  preemptDelayMs?: number;
   /** 'go' interoperates with the Go library: no terms, no RESIGN, Go-safe timers. Default 'v1'. */
   mode?: ElectionMode;
   /** Sent in COORDINATOR (v1 only), at most MAX_METADATA_BYTES. */
@@ -47,6 +58,9 @@ export interface ResolvedElectionOptions {
   readonly failoverOkWaitMs: number;
   readonly coordinatorWaitMs: number;
   readonly preempt: boolean;
+  /** The priority this node starts with (setPriority changes it). */
+  readonly priority: number;
+  readonly preemptDelayMs: number;
   readonly mode: ElectionMode;
   /** Empty when none. */
   readonly metadata: Uint8Array;
@@ -72,7 +86,8 @@ const MAX_HEARTBEAT_MS = 60_000;
 const MAX_WAIT_MS = 600_000;
 
 const KNOWN_SETTINGS = new Set([
-  'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'mode', 'metadata', 'random', 'skewStepMs', 'failoverOkWaitMs',
+  'heartbeatMs', 'misses', 'okWaitMs', 'coordinatorWaitMs', 'preempt', 'priority', 'preemptDelayMs', 'mode', 'metadata', 'random',
+  'skewStepMs', 'failoverOkWaitMs',
 ]);
 const KNOWN_OPTIONS = new Set([...KNOWN_SETTINGS, 'self']);
 
@@ -92,6 +107,31 @@ function checkIdentity(value: unknown): NodeIdentity {
   if (typeof address !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `self.address must be a string, got ${typeof address}`);
   addressBytes(address); // throws a TypeError naming the bad address
   return { id: id as bigint, address, nonce: nonce as bigint };
+}
+
+/** A priority as an operator sets it: an integer MIN_PRIORITY..MAX_PRIORITY; go mode has only the default. */
+export function checkPriority(priority: unknown, path: string, mode: ElectionMode = 'v1'): asserts priority is number {
+  const problem = `${path} must be an integer in ${MIN_PRIORITY}..${MAX_PRIORITY}, got ${describeValue(priority)}`;
+  if (typeof priority !== 'number' || !Number.isInteger(priority)) throw typeError('ERR_INVALID_ARG_TYPE', problem);
+  if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) throw rangeError('ERR_OUT_OF_RANGE', problem);
+  if (mode === 'go' && priority !== DEFAULT_PRIORITY) {
+    throw rangeError('ERR_OUT_OF_RANGE', `${path} is not supported in go mode: the Go wire format carries none (order by id instead)`);
+  }
+}
+
+/** What the leader's COORDINATOR carries, as the core keeps it: its own copy (callers may reuse their buffer). */
+export function metadataCopy(metadata: unknown, mode: ElectionMode): Uint8Array {
+  if (!(metadata instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'metadata must be a Uint8Array');
+  checkMetadataSize(metadata, 'metadata');
+  if (mode === 'go' && metadata.length > 0) throw rangeError('ERR_OUT_OF_RANGE', 'metadata is not supported in go mode (the Go wire format has no room for it)');
+  return Uint8Array.from(metadata);
+}
+
+/** How long resign() keeps a node from leading: a finite number of ms ≥ 0. */
+export function checkHoldMs(holdMs: unknown): asserts holdMs is number {
+  if (typeof holdMs !== 'number' || !Number.isFinite(holdMs) || holdMs < 0) {
+    throw rangeError('ERR_OUT_OF_RANGE', `holdMs must be a finite number ≥ 0, got ${describeValue(holdMs)}`);
+  }
 }
 
 /** 'v1' or 'go' (the Participant's `wire` option is this mode). */
@@ -129,6 +169,12 @@ function resolveSettings(options: Omit<ElectionOptions, 'self'>): Omit<ResolvedE
   }
   const preempt = options.preempt ?? true;
   if (typeof preempt !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `preempt must be a boolean, got ${typeof preempt}`);
+  if (go && options.priority !== undefined) {
+    throw rangeError('ERR_OUT_OF_RANGE', 'priority is not supported in go mode: the Go wire format carries none (order by id instead)');
+  }
+  const priority = options.priority ?? DEFAULT_PRIORITY;
+  checkPriority(priority, 'priority', mode);
+  const preemptDelayMs = checkMs(options.preemptDelayMs ?? 0, 'preemptDelayMs', 0, MAX_WAIT_MS);
 
   // OK answers come back within a round trip plus the answer window (a quarter heartbeat), so one
   // heartbeat is ample on a LAN and also lets a joiner hear a sitting leader's regular heartbeat.
@@ -161,12 +207,7 @@ function resolveSettings(options: Omit<ElectionOptions, 'self'>): Omit<ResolvedE
   }
   const skewStepMs = checkMs(options.skewStepMs ?? heartbeatMs / 5, 'skewStepMs', 0, MAX_HEARTBEAT_MS);
 
-  let metadata = new Uint8Array(0);
-  if (options.metadata !== undefined) {
-    if (!(options.metadata instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'metadata must be a Uint8Array');
-    checkMetadataSize(options.metadata, 'metadata');
-    metadata = Uint8Array.from(options.metadata); // own copy: callers may reuse their buffer
-  }
+  const metadata = options.metadata === undefined ? new Uint8Array(0) : metadataCopy(options.metadata, mode);
   const random = options.random;
   if (random !== undefined && typeof random !== 'function') {
     throw typeError('ERR_INVALID_ARG_TYPE', 'random must be a function returning numbers in [0, 1)');
@@ -179,11 +220,10 @@ function resolveSettings(options: Omit<ElectionOptions, 'self'>): Omit<ResolvedE
     if (coordinatorWaitMs < GO_ELECTION_MS + heartbeatMs) {
       throw rangeError('ERR_OUT_OF_RANGE', `coordinatorWaitMs (${coordinatorWaitMs}) must be at least ${GO_ELECTION_MS} + heartbeatMs in go mode: a higher Go node takes ${GO_ELECTION_MS} ms to announce`);
     }
-    if (metadata.length > 0) throw rangeError('ERR_OUT_OF_RANGE', 'metadata is not supported in go mode (the Go wire format has no room for it)');
   }
 
   return {
-    heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, preempt, mode, metadata, random, skewStepMs,
+    heartbeatMs, misses, okWaitMs, failoverOkWaitMs, coordinatorWaitMs, preempt, priority, preemptDelayMs, mode, metadata, random, skewStepMs,
     maxSkewRank: MAX_SKEW_RANK,
     minElectionGapMs: go ? GO_ELECTION_MS : 0,
     startListenMs: go ? 2 * heartbeatMs : 0,

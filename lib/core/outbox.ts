@@ -5,6 +5,12 @@ import type { CoreEvent, Message, MessageType, NodeIdentity, Ready } from './typ
 /** Nothing came out (also what calls before start() and after stop() return). */
 export const EMPTY_READY: Ready = Object.freeze({ messages: Object.freeze([]), events: Object.freeze([]) });
 
+export interface OutgoingFields {
+  readonly priority?: number | undefined;
+  readonly metadata?: Uint8Array | undefined;
+  readonly successor?: NodeIdentity | undefined;
+}
+
 export class Outbox {
   readonly #from: NodeIdentity;
   #seq = 0n;
@@ -15,9 +21,15 @@ export class Outbox {
     this.#from = from;
   }
 
-  send(type: MessageType, term: bigint, metadata: Uint8Array | undefined): void {
+  /** One message; `priority` undefined in go mode (its format has none). */
+  send(type: MessageType, term: bigint, { priority, metadata, successor }: OutgoingFields = {}): void {
     this.#seq += 1n;
-    this.#messages.push({ type, term, from: this.#from, seq: this.#seq, flags: 0, ...(metadata !== undefined && { metadata }) });
+    this.#messages.push({
+      type, term, from: this.#from, seq: this.#seq, flags: 0,
+      ...(priority !== undefined && { priority }),
+      ...(metadata !== undefined && { metadata }),
+      ...(successor !== undefined && { successor }),
+    });
   }
 
   emit(event: CoreEvent): void {

@@ -1,9 +1,14 @@
-// Priority order of the Bully election: (id, then address), compared as the Go library does
-// (pid first, then the IP byte by byte) but with every address in one 16-byte form so IPv4 and
-// IPv6 senders compare consistently. The nonce only tells starts apart; it is not priority.
+// Priority order of the Bully election: (priority, then id, then address). The priority is the
+// node's effective priority (1..254; 0 while it may not lead), carried in every v1 message; the
+// Go format has none, so there every node has DEFAULT_PRIORITY and the order is the Go library's
+// (pid first, then the IP byte by byte), with every address in one 16-byte form so IPv4 and IPv6
+// senders compare consistently. The nonce only tells starts apart; it is not priority.
 import { addressToBytes16 } from '../address';
 import { typeError } from '../errors';
-import type { NodeIdentity } from './types';
+import { DEFAULT_PRIORITY, type NodeIdentity } from './types';
+
+/** A node with the priority it was last heard with (none: DEFAULT_PRIORITY). */
+export type RankedNode = NodeIdentity & { readonly priority?: number };
 
 const cache = new Map<string, Uint8Array>();
 const CACHE_LIMIT = 4096;
@@ -25,8 +30,14 @@ export function addressBytes(address: string): Uint8Array {
   return result;
 }
 
-/** Negative when a has lower priority than b, positive when higher, 0 for the same (id, address). */
-export function comparePriority(a: NodeIdentity, b: NodeIdentity): number {
+/** Negative when a ranks below b, positive when above, 0 for the same priority, id and address. */
+export function comparePriority(a: RankedNode, b: RankedNode): number {
+  const byPriority = (a.priority ?? DEFAULT_PRIORITY) - (b.priority ?? DEFAULT_PRIORITY);
+  return byPriority !== 0 ? Math.sign(byPriority) : compareIdentity(a, b);
+}
+
+/** (id, then address): the order among nodes of one priority. */
+function compareIdentity(a: NodeIdentity, b: NodeIdentity): number {
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   if (a.address === b.address) return 0;
   const left = addressBytes(a.address);
@@ -37,9 +48,9 @@ export function comparePriority(a: NodeIdentity, b: NodeIdentity): number {
   return 0;
 }
 
-/** Same node in priority terms: same id and address (possibly another start of it). */
+/** Same node: same id and address (possibly another start of it, whatever its priority). */
 export function sameNode(a: NodeIdentity, b: NodeIdentity): boolean {
-  return comparePriority(a, b) === 0;
+  return compareIdentity(a, b) === 0;
 }
 
 /** Same start of the same node: id, address and nonce. */
@@ -51,7 +62,7 @@ export function sameInstance(a: NodeIdentity, b: NodeIdentity): boolean {
  * Priority, then the nonce: two starts of the same (id, address), which operators should never
  * run at once, still have a strict order, so exactly one of them ends up leading.
  */
-export function compareInstance(a: NodeIdentity, b: NodeIdentity): number {
+export function compareInstance(a: RankedNode, b: RankedNode): number {
   const byPriority = comparePriority(a, b);
   if (byPriority !== 0 || a.nonce === b.nonce) return byPriority;
   return a.nonce < b.nonce ? -1 : 1;
@@ -60,6 +71,11 @@ export function compareInstance(a: NodeIdentity, b: NodeIdentity): number {
 /** A map key for one start of a node. */
 export function instanceKey(node: NodeIdentity): string {
   return `${node.id}|${node.address}|${node.nonce}`;
+}
+
+/** The identity alone, without the priority a node was heard with (as events report it). */
+export function identityOf(node: RankedNode): NodeIdentity {
+  return { id: node.id, address: node.address, nonce: node.nonce };
 }
 
 /** A map key for a node regardless of its start. */

@@ -19,3 +19,48 @@ export function termNewer(a: bigint, b: bigint): boolean {
 export function nextTerm(t: bigint): bigint {
   return (t + 1n) & UINT64_MAX;
 }
+
+/**
+ * This node's term: the newest one heard (v1), or its own while it leads; always 0n in go mode.
+ * A fresh node adopts the first term it hears as is.
+ */
+export class TermBook {
+  readonly #go: boolean;
+  #term = 0n;
+  #known = false;
+  #fromAnswer = false;
+
+  constructor(go: boolean) {
+    this.#go = go;
+  }
+
+  get current(): bigint {
+    return this.#term;
+  }
+
+  /** Our term came from answering a lower candidate's ELECTION at our term (see Election's #stepLeader). */
+  get fromAnswer(): boolean {
+    return this.#fromAnswer;
+  }
+
+  /** A term heard (or our leader's): adopted when newer, or when it is the first. */
+  learn(term: bigint): void {
+    if (this.#go) return;
+    if (!this.#known || termNewer(term, this.#term)) this.#term = term;
+    this.#known = true;
+  }
+
+  /** A sitting leader moves to `term`; `answering`: to answer a lower candidate's ELECTION. */
+  raise(term: bigint, { answering = false } = {}): void {
+    this.#term = term;
+    this.#known = true;
+    this.#fromAnswer = answering;
+  }
+
+  /** Taking office: a term newer than every term heard (fenced leaders' included). */
+  takeOffice(): bigint {
+    if (!this.#go) this.raise(nextTerm(this.#term));
+    this.#fromAnswer = false;
+    return this.#term;
+  }
+}

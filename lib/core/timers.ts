@@ -7,7 +7,9 @@ export type TimerName =
   | 'heartbeat' // leader: send COORDINATOR
   | 'leader-timeout' // follower: the leader went silent
   | 'challenger' // follower: a newer-term leader was not out-termed by ours in time
-  | 'send-ok'; // a coalesced OK is due
+  | 'send-ok' // a coalesced OK is due
+  | 'preempt' // follower: it has outranked its leader for preemptDelayMs, take over
+  | 'hold-end'; // the hold after resign({ holdMs }) is over: eligible again
 
 /** Upper bound on timer firings per tick (each firing re-arms relative to now). */
 const MAX_FIRINGS_PER_TICK = 64;
@@ -43,9 +45,9 @@ export class Timers {
     this.#deadlines.clear();
   }
 
-  /** A role change: every timer of the old role goes; a coalesced OK still goes out. */
+  /** A role change: every timer of the old role goes; a coalesced OK still goes out, and a hold still ends. */
   clearRoleTimers(): void {
-    for (const name of this.#deadlines.keys()) if (name !== 'send-ok') this.#deadlines.delete(name);
+    for (const name of this.#deadlines.keys()) if (name !== 'send-ok' && name !== 'hold-end') this.#deadlines.delete(name);
   }
 
   /** The earliest deadline, if any timer is armed. */

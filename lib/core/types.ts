@@ -29,9 +29,23 @@ export interface Message {
   readonly seq: bigint;
   /** Bit flags; see docs/PROTOCOL.md. */
   readonly flags: number;
+  /**
+   * The sender's effective priority, 1..254, or 0 (INELIGIBLE_PRIORITY) while it may not lead.
+   * Absent (DEFAULT_PRIORITY) in Go-compatible mode, whose format has none.
+   */
+  readonly priority?: number;
   /** Leader metadata, only in COORDINATOR; at most MAX_METADATA_BYTES. */
   readonly metadata?: Uint8Array;
+  /** Only in RESIGN: the node the leader hands office to (the highest it knows), if any. */
+  readonly successor?: NodeIdentity;
 }
+
+/** A node's priority, apart from its id: the election orders by (priority, id, address). */
+export const DEFAULT_PRIORITY = 100;
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 254;
+/** The priority a node advertises while it may not lead (after resign({ holdMs })): below every other. */
+export const INELIGIBLE_PRIORITY = 0;
 
 export const MAX_METADATA_BYTES = 512;
 
@@ -41,11 +55,11 @@ export const UINT64_MAX = (1n << 64n) - 1n;
 /** Node roles as the outside world sees them. */
 export type Role = 'idle' | 'candidate' | 'waiting' | 'leader' | 'follower' | 'fault' | 'stopped';
 
-/** Why a node cannot take part: its network interface (or sending on it) is broken. */
-export type FaultReason = 'nic-down' | 'nic-no-address' | 'nic-gone' | 'send-failing';
+/** Why a node cannot take part: its network interface (or sending on it) is broken, or a health check with no weight failed. */
+export type FaultReason = 'nic-down' | 'nic-no-address' | 'nic-gone' | 'send-failing' | 'check-failed';
 
 /** Why a node leaves 'fault': the Participant's reasons, or the core's default. */
-export type RecoveryReason = 'nic-recovered' | 'send-recovered' | 'recovered';
+export type RecoveryReason = 'nic-recovered' | 'send-recovered' | 'check-recovered' | 'recovered';
 
 /** Why a round starts: the node becomes a candidate. */
 export type CandidacyReason =
@@ -58,13 +72,13 @@ export type CandidacyReason =
   | RecoveryReason;
 
 /** Why a candidate waits for a higher node instead of claiming office. */
-export type WaitingReason = 'higher-node-electing' | 'ok-from-higher-node' | 'leader-timeout';
+export type WaitingReason = 'higher-node-electing' | 'ok-from-higher-node' | 'leader-timeout' | 'handed-over';
 
 /** Why a node follows a leader. */
 export type FollowerReason = 'higher-leader' | 'newer-leader' | 'coordinator' | 'new-leader';
 
 /** Why a node takes office. */
-export type LeaderReason = 'no-higher-node-answered';
+export type LeaderReason = 'no-higher-node-answered' | 'named-successor';
 
 /** The `reason` of a 'state' event: every reason the election core gives for a role change. */
 export type StateReason =

@@ -1,9 +1,10 @@
-// Byte layout of wire format v1. docs/PROTOCOL.md is the normative description; keep in sync.
+// Byte layout of wire format v1 (its version byte is 2: version 1, without the priority and the
+// successor, was never released). docs/PROTOCOL.md is the normative description; keep in sync.
 import type { MessageType } from '../core/types';
 import { MAX_METADATA_BYTES } from '../core/types';
 
 export const V1_MAGIC = Object.freeze([0x4d, 0x42] as const); // "MB"
-export const V1_VERSION = 1;
+export const V1_VERSION = 2;
 
 export const TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
   election: 1,
@@ -29,18 +30,24 @@ export const OFFSET = Object.freeze({
   type: 3,
   flags: 4,
   family: 5,
-  cluster: 6,
-  term: 14,
-  id: 22,
-  nonce: 30,
-  seq: 38,
-  address: 46,
+  priority: 6,
+  cluster: 7,
+  term: 15,
+  id: 23,
+  nonce: 31,
+  seq: 39,
+  address: 47,
 });
 
 /** Bytes up to and including the family byte: enough to tell what the rest must look like. */
 export const PREFIX_BYTES = 6;
 export const CLUSTER_ID_BYTES = 8;
 export const METADATA_LENGTH_BYTES = 2;
+/** RESIGN's successor: a family byte (0: none named), then its id, nonce and address. */
+export const SUCCESSOR_FAMILY_BYTES = 1;
+export const SUCCESSOR_NONE = 0;
+/** id and nonce of a named successor, before its address. */
+export const SUCCESSOR_IDENTITY_BYTES = 16;
 const KEY_ID_BYTES = 1;
 export const TAG_BYTES = 32;
 export const AUTH_TRAILER_BYTES = KEY_ID_BYTES + TAG_BYTES;

@@ -1,7 +1,7 @@
 // Wire format v1 codec: binary, big-endian, optional HMAC-SHA256 trailer, replay filter.
 import { timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
-import { MAX_METADATA_BYTES, type Message } from '../core/types';
+import { DEFAULT_PRIORITY, MAX_METADATA_BYTES, MAX_PRIORITY, type Message, type NodeIdentity } from '../core/types';
 import { formatIPv4, formatIPv6, isIPv4Mapped, unicastProblem } from '../address';
 import { rangeError, typeError } from '../errors';
 import { toUint64 } from '../validate';
@@ -23,6 +23,9 @@ import {
   TYPE_CODES,
   TYPES_BY_CODE,
   V1_MAGIC,
+  SUCCESSOR_FAMILY_BYTES,
+  SUCCESSOR_IDENTITY_BYTES,
+  SUCCESSOR_NONE,
   V1_VERSION,
   addressFieldLength,
 } from './v1-layout';
@@ -79,12 +82,19 @@ export class V1Codec implements Codec {
       throw typeError('ERR_INVALID_ARG_TYPE', `message.metadata is only carried by coordinator messages, not ${m.type}`);
     }
     if (metadata) checkMetadataSize(metadata, 'message.metadata');
+    const successor = m.successor === undefined ? undefined : {
+      id: toUint64(m.successor.id, 'message.successor.id', 'bigint-or-number'),
+      nonce: toUint64(m.successor.nonce, 'message.successor.nonce', 'bigint-or-number'),
+      address: checkSenderAddress(m.successor.address, 'message.successor.address'),
+    };
 
     const sendKeyId = this.#options.sendKeyId;
     const bodyStart = OFFSET.address + address.bytes.length;
-    const metadataBytes = m.type === 'coordinator' ? METADATA_LENGTH_BYTES + (metadata?.length ?? 0) : 0;
+    const bodyBytes = m.type === 'coordinator' ? METADATA_LENGTH_BYTES + (metadata?.length ?? 0)
+      : m.type === 'resign' ? SUCCESSOR_FAMILY_BYTES + (successor ? SUCCESSOR_IDENTITY_BYTES + successor.address.bytes.length : 0)
+      : 0;
     const authBytes = sendKeyId === undefined ? 0 : AUTH_TRAILER_BYTES;
-    const packet = Buffer.alloc(bodyStart + metadataBytes + authBytes);
+    const packet = Buffer.alloc(bodyStart + bodyBytes + authBytes);
 
     packet[OFFSET.magic] = V1_MAGIC[0];
     packet[OFFSET.magic + 1] = V1_MAGIC[1];
@@ -92,6 +102,7 @@ export class V1Codec implements Codec {
     packet[OFFSET.type] = TYPE_CODES[m.type];
     packet[OFFSET.flags] = flags | (sendKeyId === undefined ? 0 : FLAG_AUTH);
     packet[OFFSET.family] = address.family === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
+    packet[OFFSET.priority] = m.priority ?? DEFAULT_PRIORITY;
     this.#options.clusterId.copy(packet, OFFSET.cluster);
     packet.writeBigUInt64BE(term, OFFSET.term);
     packet.writeBigUInt64BE(id, OFFSET.id);
@@ -102,8 +113,16 @@ export class V1Codec implements Codec {
       packet.writeUInt16BE(metadata?.length ?? 0, bodyStart);
       if (metadata) packet.set(metadata, bodyStart + METADATA_LENGTH_BYTES);
     }
+    if (m.type === 'resign') {
+      packet[bodyStart] = successor === undefined ? SUCCESSOR_NONE : successor.address.family === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
+      if (successor) {
+        packet.writeBigUInt64BE(successor.id, bodyStart + SUCCESSOR_FAMILY_BYTES);
+        packet.writeBigUInt64BE(successor.nonce, bodyStart + SUCCESSOR_FAMILY_BYTES + 8);
+        packet.set(successor.address.bytes, bodyStart + SUCCESSOR_FAMILY_BYTES + SUCCESSOR_IDENTITY_BYTES);
+      }
+    }
     if (sendKeyId !== undefined) {
-      const keyIdOffset = bodyStart + metadataBytes;
+      const keyIdOffset = bodyStart + bodyBytes;
       packet[keyIdOffset] = sendKeyId;
       const tag = this.#options.keys.get(sendKeyId)!.hmac(packet.subarray(0, keyIdOffset + 1));
       tag.copy(packet, keyIdOffset + 1);
@@ -142,10 +161,14 @@ export class V1Codec implements Codec {
     if (family !== FAMILY_IPV4 && family !== FAMILY_IPV6) {
       return drop('bad-field', `address family ${family}, expected 4 or 6`);
     }
+    if (length > OFFSET.priority && packet[OFFSET.priority]! > MAX_PRIORITY) {
+      return drop('bad-field', `priority ${packet[OFFSET.priority]}, expected 0..${MAX_PRIORITY}`);
+    }
 
     const bodyStart = OFFSET.address + addressFieldLength(family);
     let bodyEnd = bodyStart;
     let metadataLength = 0;
+    let successorFamily = SUCCESSOR_NONE;
     if (type === 'coordinator') {
       if (length < bodyStart + METADATA_LENGTH_BYTES) {
         return drop('truncated', `${length} bytes, coordinator header needs ${bodyStart + METADATA_LENGTH_BYTES}`);
@@ -156,17 +179,30 @@ export class V1Codec implements Codec {
       }
       bodyEnd = bodyStart + METADATA_LENGTH_BYTES + metadataLength;
     }
+    if (type === 'resign') {
+      if (length < bodyStart + SUCCESSOR_FAMILY_BYTES) {
+        return drop('truncated', `${length} bytes, resign header needs ${bodyStart + SUCCESSOR_FAMILY_BYTES}`);
+      }
+      successorFamily = packet[bodyStart]!;
+      if (successorFamily !== SUCCESSOR_NONE && successorFamily !== FAMILY_IPV4 && successorFamily !== FAMILY_IPV6) {
+        return drop('bad-field', `successor family ${successorFamily}, expected 0, 4 or 6`);
+      }
+      bodyEnd = bodyStart + SUCCESSOR_FAMILY_BYTES
+        + (successorFamily === SUCCESSOR_NONE ? 0 : SUCCESSOR_IDENTITY_BYTES + addressFieldLength(successorFamily));
+    }
     const expected = bodyEnd + (authenticated ? AUTH_TRAILER_BYTES : 0);
     if (length < expected) return drop('truncated', `${length} bytes, this ${type} packet needs ${expected}`);
     if (length > expected) return drop('trailing-bytes', `${length - expected} bytes after the end of the ${type} packet`);
 
-    const rawAddress = packet.subarray(OFFSET.address, bodyStart);
-    if (family === FAMILY_IPV6 && isIPv4Mapped(rawAddress)) {
-      return drop('bad-field', 'IPv4-mapped IPv6 sender address; IPv4 senders must use family 4');
+    const address = readAddress(packet, family, OFFSET.address, 'sender');
+    if (typeof address !== 'string') return address;
+    let successor: NodeIdentity | undefined;
+    if (successorFamily !== SUCCESSOR_NONE) {
+      const at = bodyStart + SUCCESSOR_FAMILY_BYTES;
+      const successorAddress = readAddress(packet, successorFamily, at + SUCCESSOR_IDENTITY_BYTES, 'successor');
+      if (typeof successorAddress !== 'string') return successorAddress;
+      successor = { id: packet.readBigUInt64BE(at), address: successorAddress, nonce: packet.readBigUInt64BE(at + 8) };
     }
-    const address = family === FAMILY_IPV4 ? formatIPv4(rawAddress) : formatIPv6(rawAddress);
-    const addressProblem = unicastProblem({ family, bytes: rawAddress, text: address });
-    if (addressProblem) return drop('bad-field', `sender address ${address} ${addressProblem}`);
 
     const cluster = packet.subarray(OFFSET.cluster, OFFSET.cluster + CLUSTER_ID_BYTES);
     if (!cluster.equals(this.#options.clusterId)) {
@@ -196,9 +232,11 @@ export class V1Codec implements Codec {
       from: { id, address, nonce },
       seq,
       flags: wireFlags & MESSAGE_FLAGS_MASK,
+      priority: packet[OFFSET.priority]!,
       ...(metadataLength > 0
         ? { metadata: new Uint8Array(packet.subarray(bodyStart + METADATA_LENGTH_BYTES, bodyEnd)) }
         : {}),
+      ...(successor !== undefined && { successor }),
     };
     return { ok: true, message };
   }
@@ -233,4 +271,15 @@ export class V1Codec implements Codec {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/** The canonical text of an address field (sender or successor), or the drop that its bytes call for. */
+function readAddress(packet: Buffer, family: number, offset: number, what: string): string | DecodeResult {
+  const raw = packet.subarray(offset, offset + addressFieldLength(family));
+  if (family === FAMILY_IPV6 && isIPv4Mapped(raw)) {
+    return drop('bad-field', `IPv4-mapped IPv6 ${what} address; IPv4 addresses must use family 4`);
+  }
+  const text = family === FAMILY_IPV4 ? formatIPv4(raw) : formatIPv6(raw);
+  const problem = unicastProblem({ family: family === FAMILY_IPV4 ? 4 : 6, bytes: raw, text });
+  return problem ? drop('bad-field', `${what} address ${text} ${problem}`) : text;
 }

@@ -11,6 +11,7 @@ export function message(overrides: Partial<Message> & { type?: MessageType } = {
     from: { id: 42n, address: '10.77.0.1', nonce: 0x0123456789abcdefn },
     seq: 1000n,
     flags: 0,
+    priority: 100,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
-// Golden byte vectors for wire v1. The same hex appears in docs/PROTOCOL.md; if either
-// changes, the format changed and the version must be bumped.
+// Golden byte vectors for wire v1 (version byte 2). The same hex appears in docs/PROTOCOL.md; if
+// either changes, the format changed and the version must be bumped.
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,22 +8,23 @@ import { clusterId, createV1Codec } from '../../lib/wire';
 import { SECRET_ONE, message, sender } from './fixtures';
 
 const HEARTBEAT_V4 =
-  '4d42' + '01' + '03' + '00' + '04' + '37a8eec1ce19687d' + '0000000000000007' + '000000000000002a' +
+  '4d42' + '02' + '03' + '00' + '04' + '64' + '37a8eec1ce19687d' + '0000000000000007' + '000000000000002a' +
   '0123456789abcdef' + '00000000000003e8' + '0a4d0001' + '0000';
 
 const ELECTION_V6 =
-  '4d42' + '01' + '01' + '00' + '06' + '37a8eec1ce19687d' + '0000000000000003' + '0000000000000005' +
+  '4d42' + '02' + '01' + '00' + '06' + '96' + '37a8eec1ce19687d' + '0000000000000003' + '0000000000000005' +
   'fedcba9876543210' + '0000000000000001' + 'fd770000000000000000000000010005';
 
 const AUTH_COORDINATOR_WITH_METADATA =
-  '4d42' + '01' + '03' + '80' + '04' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
+  '4d42' + '02' + '03' + '80' + '04' + '64' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
   '0123456789abcdef' + '00000000000003e9' + '0a4d0001' + '0015' + '687474703a2f2f31302e37372e302e313a38303830' +
-  '01' + '0435f2fab55530c2dd1bb9565c1d1b974dc372b02366b8bfea570a77f338cc89';
+  '01' + '9ccd0ddef4ce22928cd45f367f502e368cbbca8bcb2890f3d5d0b3a03ab24568';
 
-const AUTH_RESIGN =
-  '4d42' + '01' + '04' + '80' + '04' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
+const AUTH_RESIGN_NAMING_SUCCESSOR =
+  '4d42' + '02' + '04' + '80' + '04' + '64' + '37a8eec1ce19687d' + '0000000000000008' + '000000000000002a' +
   '0123456789abcdef' + '00000000000003ea' + '0a4d0001' +
-  '01' + '5697f097f145390ef16e788b49282e07487101943c4d082ad42155f55531413a';
+  '04' + '0000000000000029' + '0011223344556677' + '0a4d0002' +
+  '01' + '64b91f4160f0f93b41d098989cfb9c9091f5a87e835a11b788de50f77929ca8d';
 
 const LEADER = sender(42n, '10.77.0.1', 0x0123456789abcdefn);
 
@@ -35,10 +36,10 @@ const vectors = [
     message: message({ type: 'coordinator', term: 7n, from: LEADER, seq: 1000n }),
   },
   {
-    name: 'unauthenticated IPv6 ELECTION',
+    name: 'unauthenticated IPv6 ELECTION, priority 150',
     hex: ELECTION_V6,
     keys: undefined,
-    message: message({ type: 'election', term: 3n, from: sender(5n, 'fd77::1:5', 0xfedcba9876543210n), seq: 1n }),
+    message: message({ type: 'election', term: 3n, from: sender(5n, 'fd77::1:5', 0xfedcba9876543210n), seq: 1n, priority: 150 }),
   },
   {
     name: 'authenticated COORDINATOR with metadata, key id 1',
@@ -47,10 +48,10 @@ const vectors = [
     message: message({ term: 8n, from: LEADER, seq: 1001n, metadata: new Uint8Array(Buffer.from('http://10.77.0.1:8080')) }),
   },
   {
-    name: 'authenticated RESIGN, key id 1',
-    hex: AUTH_RESIGN,
+    name: 'authenticated RESIGN naming its successor, key id 1',
+    hex: AUTH_RESIGN_NAMING_SUCCESSOR,
     keys: [{ id: 1, secret: SECRET_ONE }],
-    message: message({ type: 'resign', term: 8n, from: LEADER, seq: 1002n }),
+    message: message({ type: 'resign', term: 8n, from: LEADER, seq: 1002n, successor: sender(41n, '10.77.0.2', 0x0011223344556677n) }),
   },
 ];
 
@@ -75,7 +76,7 @@ describe('v1 golden vectors', () => {
   });
 
   it('computes the tag as HMAC-SHA256(secret, every byte before the tag, key id included)', () => {
-    for (const hex of [AUTH_COORDINATOR_WITH_METADATA, AUTH_RESIGN]) {
+    for (const hex of [AUTH_COORDINATOR_WITH_METADATA, AUTH_RESIGN_NAMING_SUCCESSOR]) {
       const packet = Buffer.from(hex, 'hex');
       const signed = packet.subarray(0, packet.length - 32);
       const tag = createHmac('sha256', SECRET_ONE).update(signed).digest('hex');
@@ -84,10 +85,10 @@ describe('v1 golden vectors', () => {
     }
   });
 
-  it('the IPv4 heartbeat vector is 52 bytes and the authenticated one 85', () => {
-    expect(HEARTBEAT_V4.length / 2).toBe(52);
+  it('the IPv4 heartbeat vector is 53 bytes and the authenticated one 86', () => {
+    expect(HEARTBEAT_V4.length / 2).toBe(53);
     const authed = createV1Codec({ cluster: 'default', keys: [{ id: 1, secret: SECRET_ONE }] });
-    expect(authed.encode(vectors[0]!.message).length).toBe(85);
+    expect(authed.encode(vectors[0]!.message).length).toBe(86);
   });
 });
 

@@ -28,6 +28,18 @@ describe('v1 round trips', () => {
     }
   }
 
+  it('carries the priority (0..254) and a RESIGN\'s successor', () => {
+    const codec = createV1Codec({ cluster: 'rt' });
+    for (const priority of [0, 1, 100, 254]) {
+      const original = message({ seq: BigInt(10 + priority), priority });
+      expect(codec.decode(codec.encode(original))).toEqual({ ok: true, message: original });
+    }
+    for (const successor of [sender(9n, '10.77.0.9', 3n), sender((1n << 64n) - 1n, 'fe80::9', (1n << 64n) - 1n)]) {
+      const original = message({ type: 'resign', seq: 300n + successor.nonce % 7n, successor });
+      expect(codec.decode(codec.encode(original))).toEqual({ ok: true, message: original });
+    }
+  });
+
   it('carries metadata in COORDINATOR, up to the maximum', () => {
     const codec = createV1Codec({ cluster: 'rt' });
     for (const size of [1, 21, MAX_METADATA_BYTES]) {
@@ -86,16 +98,18 @@ describe('v1 round trips', () => {
     const plain = createV1Codec({ cluster: 'rt' });
     const authed = createV1Codec({ cluster: 'rt', keys: [{ id: 0, secret: SECRET_ONE }] });
     // The headline number: an unauthenticated IPv4 heartbeat.
-    expect(plain.encode(message()).length).toBe(52);
+    expect(plain.encode(message()).length).toBe(53);
     expect(plain.encode(message()).length).toBeLessThanOrEqual(96);
-    expect(authed.encode(message()).length).toBe(85);
-    expect(plain.encode(message({ type: 'election' })).length).toBe(50);
-    expect(plain.encode(message({ type: 'election', from: sender(1n, 'fd77::1', 1n) })).length).toBe(62);
+    expect(authed.encode(message()).length).toBe(86);
+    expect(plain.encode(message({ type: 'election' })).length).toBe(51);
+    expect(plain.encode(message({ type: 'election', from: sender(1n, 'fd77::1', 1n) })).length).toBe(63);
+    expect(plain.encode(message({ type: 'resign' })).length).toBe(52);
+    expect(plain.encode(message({ type: 'resign', successor: sender(2n, 'fd77::2', 2n) })).length).toBe(52 + 16 + 16);
     const largest = authed.encode(
       message({ from: sender(1n, 'fd77::1', 1n), metadata: new Uint8Array(MAX_METADATA_BYTES) }),
     );
     expect(largest.length).toBe(MAX_V1_PACKET_BYTES);
-    expect(MAX_V1_PACKET_BYTES).toBe(609);
+    expect(MAX_V1_PACKET_BYTES).toBe(610);
   });
 });
 
@@ -118,6 +132,9 @@ describe('v1 encoder rejects messages it cannot represent', () => {
     ['unknown type', message({ type: 'hello' as never }), TypeError, /message.type/],
     ['no from', { ...message(), from: null } as never, TypeError, /message.from/],
     ['metadata not bytes', message({ metadata: 'text' as never }), TypeError, /metadata/],
+    ['priority 255', message({ priority: 255 }), TypeError, /message.priority must be an integer in 0\.\.254/],
+    ['successor on a COORDINATOR', message({ successor: sender(2n, '10.0.0.2', 0n) }), TypeError, /only carried by resign/],
+    ['multicast successor', message({ type: 'resign', successor: sender(2n, '239.1.1.1', 0n) }), RangeError, /message.successor.address .* multicast/],
   ])('%s', (_name, bad, errorClass, pattern) => {
     expect(() => codec.encode(bad)).toThrow(errorClass);
     expect(() => codec.encode(bad)).toThrow(pattern);

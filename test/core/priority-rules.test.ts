@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { Cluster } from './cluster';
+import { leaderAt, makeElection, msg, node } from './harness';
+
+const HB = 100;
+
+/** Three nodes (ids 1, 2, 3) started together and agreed; returns the cluster at rest. */
+function agreed(specs: ConstructorParameters<typeof Cluster>[0]): Cluster {
+  const cluster = new Cluster(specs);
+  cluster.startAll();
+  cluster.runUntil(2_000);
+  return cluster;
+}
+
+const stateEvents = (cluster: Cluster, since: number[]) =>
+  cluster.members.map((m, i) => m.events.slice(since[i]).filter((e) => e.type === 'state').length);
+const marks = (cluster: Cluster) => cluster.members.map((m) => m.events.length);
+
+describe('priority order', () => {
+  it('orders by priority first: a low id with a higher priority leads', () => {
+    const cluster = agreed([{ id: 1, priority: 200 }, { id: 2 }, { id: 3 }]);
+    expect(cluster.agreeOn(0)).toBe(true);
+  });
+
+  it('with every priority at the default, the highest id leads as before', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(cluster.agreeOn(2)).toBe(true);
+  });
+
+  it('equal priorities fall back to the id', () => {
+    const cluster = agreed([{ id: 1, priority: 150 }, { id: 2, priority: 150 }, { id: 3, priority: 120 }]);
+    expect(cluster.agreeOn(1)).toBe(true);
+  });
+
+  it('rejects priorities outside 1..254 and priority in go mode', () => {
+    for (const priority of [0, 255, 1.5]) expect(() => makeElection(node(1), { priority })).toThrow(/priority must be an integer in 1\.\.254/);
+    expect(() => makeElection(node(1), { mode: 'go', priority: 100 })).toThrow(/priority is not supported in go mode/);
+    const election = leaderAt(node(1));
+    expect(() => election.setPriority(0, 300)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});
+
+describe('priority changes during a term', () => {
+  it('a leader that falls below a node it knows hands office to it at once: a RESIGN naming it, no round', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const since = cluster.sent.length;
+    cluster.act(2, (e, now) => e.setPriority(now, 50));
+    cluster.runUntil(cluster.now + 50);
+    expect(cluster.agreeOn(1)).toBe(true);
+    const resigns = cluster.sent.slice(since).filter((m) => m.type === 'resign');
+    expect(resigns.length).toBe(2);
+    expect(resigns[0]!.successor).toEqual(node(2));
+    expect(cluster.count('election', since)).toBe(0);
+    expect(cluster.members[1]!.events.some((e) => e.type === 'state' && e.reason === 'named-successor')).toBe(true);
+  });
+
+  it('without preempt a leader whose priority falls keeps office', () => {
+    const cluster = agreed([{ id: 1, preempt: false }, { id: 2, preempt: false }, { id: 3, preempt: false }]);
+    const leader = cluster.leaders()[0]!;
+    const before = marks(cluster);
+    cluster.act(leader, (e, now) => e.setPriority(now, 1));
+    cluster.runUntil(cluster.now + 3_000);
+    expect(cluster.leaders()).toEqual([leader]);
+    expect(stateEvents(cluster, before)).toEqual([0, 0, 0]);
+  });
+
+  it('a follower that comes to outrank its leader takes over in one round (preempt, no delay)', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const since = cluster.sent.length;
+    cluster.act(0, (e, now) => e.setPriority(now, 200));
+    cluster.runUntil(cluster.now + 1_000);
+    expect(cluster.agreeOn(0)).toBe(true);
+    expect(cluster.count('election', since)).toBe(1);
+  });
+
+  it('…only after preemptDelayMs, and not at all if it falls back within the delay (hysteresis)', () => {
+    const specs = [{ id: 1, preemptDelayMs: 400 }, { id: 2, preemptDelayMs: 400 }, { id: 3, preemptDelayMs: 400 }];
+    const cluster = agreed(specs);
+    const start = cluster.now;
+    cluster.act(0, (e, now) => e.setPriority(now, 200));
+    cluster.runUntil(start + 350);
+    expect(cluster.agreeOn(2)).toBe(true);
+    cluster.runUntil(start + 400 + 3 * HB);
+    expect(cluster.agreeOn(0)).toBe(true);
+
+    const again = agreed(specs);
+    const before = marks(again);
+    again.act(0, (e, now) => e.setPriority(now, 200));
+    again.runUntil(again.now + 200);
+    again.act(0, (e, now) => e.setPriority(now, 100));
+    again.runUntil(again.now + 2_000);
+    expect(again.agreeOn(2)).toBe(true);
+    expect(stateEvents(again, before)).toEqual([0, 0, 0]);
+  });
+
+  it('without preempt a follower that outranks its leader keeps following', () => {
+    const cluster = agreed([{ id: 1, preempt: false }, { id: 2, preempt: false }, { id: 3, preempt: false }]);
+    const leader = cluster.leaders()[0]!;
+    const other = [0, 1, 2].find((i) => i !== leader)!;
+    cluster.act(other, (e, now) => e.setPriority(now, 254));
+    cluster.runUntil(cluster.now + 3_000);
+    expect(cluster.leaders()).toEqual([leader]);
+  });
+
+  it('a check flapping faster than the preempt delay never moves the office', () => {
+    const cluster = agreed([{ id: 1, preemptDelayMs: 300 }, { id: 2, preemptDelayMs: 300 }, { id: 3, preemptDelayMs: 300 }]);
+    const before = marks(cluster);
+    for (let i = 0; i < 20; i++) {
+      cluster.act(0, (e, now) => e.setPriority(now, i % 2 === 0 ? 200 : 100));
+      cluster.runUntil(cluster.now + 100);
+    }
+    cluster.act(0, (e, now) => e.setPriority(now, 100));
+    cluster.runUntil(cluster.now + 2_000);
+    expect(cluster.agreeOn(2)).toBe(true);
+    expect(stateEvents(cluster, before)).toEqual([0, 0, 0]);
+  });
+
+  it('a priority drop during an election round still ends with one leader, the highest', () => {
+    const cluster = new Cluster([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    cluster.startAll();
+    cluster.runUntil(30); // ELECTIONs out, OK waits running
+    cluster.act(2, (e, now) => e.setPriority(now, 10));
+    cluster.runUntil(3_000);
+    expect(cluster.leaders()).toEqual([1]);
+    expect(cluster.agreeOn(1)).toBe(true);
+  });
+
+  it('nothing flaps while priorities stand still', () => {
+    const cluster = agreed([{ id: 1, priority: 90 }, { id: 2, priority: 180 }, { id: 3, priority: 120 }]);
+    expect(cluster.agreeOn(1)).toBe(true);
+    const before = marks(cluster);
+    cluster.runUntil(cluster.now + 10_000);
+    expect(stateEvents(cluster, before)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('planned handover', () => {
+  it('stop() names the successor, which takes office at once: no ELECTION', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const since = cluster.sent.length;
+    const stoppedAt = cluster.now;
+    cluster.act(2, (e, now) => e.stop(now));
+    cluster.kill(2);
+    cluster.runUntil(cluster.now + 1);
+    expect(cluster.leaders()).toEqual([1]);
+    expect(cluster.members[0]!.election.leader?.id).toBe(2n);
+    expect(cluster.now - stoppedAt).toBeLessThanOrEqual(1);
+    expect(cluster.count('election', since)).toBe(0);
+  });
+
+  it('a named successor that is gone costs no second leader: the others hold a round as before', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    cluster.kill(1); // the successor 3 would name, gone without a word
+    cluster.act(2, (e, now) => e.stop(now));
+    cluster.kill(2);
+    cluster.runUntil(cluster.now + 2_000);
+    expect(cluster.leaders()).toEqual([0]);
+  });
+
+  it('resign({ holdMs }): office moves at once, the node follows and stays out for holdMs, then (preempt) takes it back', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const resignedAt = cluster.now;
+    cluster.act(2, (e, now) => e.resign(now, { holdMs: 2_000 }));
+    cluster.runUntil(resignedAt + 50);
+    expect(cluster.agreeOn(1)).toBe(true);
+    expect(cluster.members[2]!.election.role).toBe('follower');
+    cluster.runUntil(resignedAt + 1_900);
+    expect(cluster.agreeOn(1)).toBe(true);
+    cluster.runUntil(resignedAt + 3_000);
+    expect(cluster.agreeOn(2)).toBe(true);
+  });
+
+  it('a held node alone starts no round until its hold ends', () => {
+    const cluster = agreed([{ id: 1 }, { id: 2 }]);
+    cluster.act(1, (e, now) => e.resign(now, { holdMs: 1_500 }));
+    cluster.runUntil(cluster.now + 10);
+    cluster.kill(0); // the successor dies: the held node is alone
+    const diedAt = cluster.now;
+    cluster.runUntil(diedAt + 1_400);
+    expect(cluster.leaders()).toEqual([]);
+    cluster.runUntil(diedAt + 3_000);
+    expect(cluster.leaders()).toEqual([1]);
+  });
+});
+
+describe('a paused leader without preempt (fix)', () => {
+  it('follows the successor elected meanwhile: its queued ELECTION@T, then its COORDINATOR@T+1', () => {
+    const leader = leaderAt(node(9), { preempt: false });
+    const term = leader.term;
+    const successor = node(5);
+    leader.receive(msg('election', successor, term), 10_000);
+    leader.receive(msg('coordinator', successor, term + 1n), 10_000);
+    expect(leader.role).toBe('follower');
+    expect(leader.leader).toEqual(successor);
+  });
+
+  it('with preempt it keeps office and out-terms the lower leader', () => {
+    const leader = leaderAt(node(9));
+    const term = leader.term;
+    leader.receive(msg('election', node(5), term), 10_000);
+    leader.receive(msg('coordinator', node(5), term + 1n), 10_000);
+    expect(leader.role).toBe('leader');
+    expect(leader.term > term + 1n).toBe(true);
+  });
+});

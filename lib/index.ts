@@ -1,4 +1,7 @@
-// Public entry point. Each room of lib/ exports its public surface from here.
+/// <reference types="node" preserve="true" />
+// Public entry point. Each room of lib/ exports its public surface from here. The reference
+// above stays in dist/index.d.ts: the typings use Node's (EventEmitter, Buffer, AbortSignal), and
+// a default tsconfig of TypeScript ≥ 6 (`types: []`) would not load @types/node without it.
 export * from './core/types';
 
 // The Participant (what most users need) and the Go-compatible constructor.

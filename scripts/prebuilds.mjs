@@ -6,6 +6,8 @@
 // node-gyp-build skip a glibc binary on musl (Alpine), where `npm install` then builds from source.
 //
 // Usage: node scripts/prebuilds.mjs [--arch x64,arm64] [--out DIR]   (default: both, into the repo)
+// MULTIBULLY_PREBUILDS=x64 (a comma list) sets the default: `MULTIBULLY_PREBUILDS=x64 npm pack`
+// packs without the arm64 cross toolchain (arm64 installs then compile the addon).
 //
 // Each build runs in a scratch copy of binding.gyp + native/, so the repository's own build/
 // (which tests and node-gyp-build load) is never cleaned or moved. Headers: npm's `nodedir`
@@ -25,13 +27,23 @@ const CROSS = {
   arm64: { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar', STRIP: 'aarch64-linux-gnu-strip' },
 };
 
+/** A failure that ends the run; thrown (not process.exit) so that every scratch copy is removed first. */
+class PrebuildError extends Error {}
+
 function fail(message) {
-  console.error(`prebuilds: ${message}`);
-  process.exit(1);
+  throw new PrebuildError(message);
+}
+
+function defaultArches() {
+  const chosen = process.env.MULTIBULLY_PREBUILDS;
+  if (chosen === undefined || chosen === '') return ['x64', 'arm64'];
+  const arches = chosen.split(',').map((a) => a.trim()).filter(Boolean);
+  if (arches.length === 0) fail(`MULTIBULLY_PREBUILDS=${JSON.stringify(chosen)} names no architecture (x64, arm64)`);
+  return arches;
 }
 
 function parseArgs(argv) {
-  const args = { arches: ['x64', 'arm64'], out: ROOT };
+  const args = { arches: defaultArches(), out: ROOT };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -39,8 +51,25 @@ function parseArgs(argv) {
     else if (flag === '--out' && value) args.out = path.resolve(value), i++;
     else fail(`unknown argument ${flag}; usage: node scripts/prebuilds.mjs [--arch x64,arm64] [--out DIR]`);
   }
-  for (const arch of args.arches) if (!(arch in ELF_MACHINE)) fail(`unsupported --arch ${arch} (x64, arm64)`);
+  for (const arch of args.arches) if (!(arch in ELF_MACHINE)) fail(`unsupported architecture ${arch} (x64, arm64; from --arch or MULTIBULLY_PREBUILDS)`);
   return args;
+}
+
+/** Before anything is built: a missing cross compiler fails in a second, not after the x64 build. */
+function checkCrossTools(arches) {
+  for (const arch of arches) {
+    if (arch === os.arch()) continue;
+    const cross = CROSS[arch];
+    if (!cross) fail(`cannot cross-build ${arch} on ${os.arch()}`);
+    const missing = Object.values(cross).filter((tool) => !hasCommand(tool));
+    if (missing.length > 0) {
+      fail(
+        `${missing.join(', ')} not found: the ${arch} prebuild is cross-compiled with Debian's aarch64-linux-gnu toolchain; ` +
+          'run scripts/install-package-deps.sh (as root) or apt-get install g++-aarch64-linux-gnu binutils-aarch64-linux-gnu, ' +
+          'or pack the x64 prebuild only: MULTIBULLY_PREBUILDS=x64 npm pack',
+      );
+    }
+  }
 }
 
 function hasCommand(command) {
@@ -87,17 +116,11 @@ function buildOne(arch, out, nodeGyp, nodedir) {
     const wrapper = path.join(work, 'node-gyp.sh');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${nodeGyp.map((a) => `'${a}'`).join(' ')} "$@"\n`, { mode: 0o755 });
 
-    const env = { ...process.env, PREBUILD_NODE_GYP: wrapper, JOBS: process.env.JOBS ?? 'max' };
+    // TMPDIR: prebuildify's header cache goes into the scratch copy too, and with it.
+    const env = { ...process.env, PREBUILD_NODE_GYP: wrapper, JOBS: process.env.JOBS ?? 'max', TMPDIR: work };
     if (nodedir) env.npm_config_nodedir = nodedir;
     const cross = arch !== os.arch() ? CROSS[arch] : undefined;
-    if (arch !== os.arch() && !cross) fail(`cannot cross-build ${arch} on ${os.arch()}`);
-    if (cross) {
-      const missing = Object.values(cross).filter((tool) => !hasCommand(tool));
-      if (missing.length > 0) {
-        fail(`${missing.join(', ')} not found: the ${arch} prebuild is cross-compiled with Debian's aarch64-linux-gnu toolchain; run scripts/install-package-deps.sh (as root) or apt-get install g++-aarch64-linux-gnu binutils-aarch64-linux-gnu`);
-      }
-      Object.assign(env, { CC: cross.CC, CXX: cross.CXX, LINK: cross.CXX, AR: cross.AR, PREBUILD_STRIP_BIN: cross.STRIP });
-    }
+    if (cross) Object.assign(env, { CC: cross.CC, CXX: cross.CXX, LINK: cross.CXX, AR: cross.AR, PREBUILD_STRIP_BIN: cross.STRIP });
     const args = [
       path.join(ROOT, 'node_modules', 'prebuildify', 'bin.js'),
       '--napi', '--strip', '--tag-libc',
@@ -134,10 +157,17 @@ function buildOne(arch, out, nodeGyp, nodedir) {
   }
 }
 
-if (os.platform() !== 'linux' || os.arch() !== 'x64') {
-  fail(`the shipped prebuilds (linux-x64, linux-arm64) are built on a linux x64 host; this is ${os.platform()}-${os.arch()}`);
+try {
+  if (os.platform() !== 'linux' || os.arch() !== 'x64') {
+    fail(`the shipped prebuilds (linux-x64, linux-arm64) are built on a linux x64 host; this is ${os.platform()}-${os.arch()}`);
+  }
+  const { arches, out } = parseArgs(process.argv.slice(2));
+  checkCrossTools(arches);
+  const nodeGyp = findNodeGyp();
+  const nodedir = findNodeDir();
+  for (const arch of arches) buildOne(arch, out, nodeGyp, nodedir);
+} catch (error) {
+  if (!(error instanceof PrebuildError)) throw error;
+  console.error(`prebuilds: ${error.message}`);
+  process.exitCode = 1;
 }
-const { arches, out } = parseArgs(process.argv.slice(2));
-const nodeGyp = findNodeGyp();
-const nodedir = findNodeDir();
-for (const arch of arches) buildOne(arch, out, nodeGyp, nodedir);

@@ -23,8 +23,12 @@ describe('examples/', () => {
   it('the systemd unit runs the installed bin with flags the CLI accepts, and grants only what --vip needs', () => {
     const unit = read('multibully.service');
     const [bin, ...args] = execStart(unit);
-    expect(bin).toMatch(/^\/usr(\/local)?\/bin\/multibully$/);
+    // No install prefix assumed: systemd finds a bare name in /usr/local/bin or /usr/bin.
+    expect(bin).toBe('multibully');
     expect(unit).not.toMatch(/^ExecStart=.*npx/m);
+    // Not the Go library's documentation (this package is not it).
+    expect(unit).not.toMatch(/^Documentation=.*tomtaylor/m);
+    for (const line of unit.match(/^Documentation=.*$/gm) ?? []) expect(line).not.toMatch(/github\.com\/tomtaylor/);
     const parsed = parseCliArgs(args.map((a) => a.replace('${CREDENTIALS_DIRECTORY}', '/run/credentials/multibully.service')));
     expect(parsed).toMatchObject({ command: 'run', interface: 'eth0', vips: [{ address: '192.0.2.10', prefixLength: 24 }] });
     expect(unit).toMatch(/^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW$/m);

@@ -1,7 +1,8 @@
 // The README's TypeScript examples (every ```ts block of its "Library" section), type-checked
 // against the tarball's typings as a user's strict project would: tsc --strict
-// --exactOptionalPropertyTypes, ESM (.mts) with node16 resolution, Node's types from
-// @types/node only (no DOM lib, no skipLibCheck, so the package's .d.ts are checked too).
+// --exactOptionalPropertyTypes, ESM (.mts; the CommonJS example as .cts) with node16
+// resolution, Node's types from @types/node only (no DOM lib, no skipLibCheck, so the package's
+// .d.ts are checked too). default-project.test.ts checks them in a default project instead.
 //
 // The @types/node floor stated in package.json (peerDependencies ">=20.11.21": the typings use
 // the generic EventEmitter<T>, which @types/node added in 20.11.21) is checked from both sides:
@@ -12,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exampleFiles, isCommonJsExample, readmeLibraryExamples } from './readme-examples';
 import { attemptAsync, provided, ROOT, runAsync } from './support';
 
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -20,18 +22,12 @@ const TSC_FLAGS = [
   '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--lib', 'es2022', '--types', 'node',
 ];
 
-/** The ```ts blocks between "## Library" and the next level-2 heading. */
-function readmeLibraryExamples(readme: string): string[] {
-  const start = readme.indexOf('\n## Library\n');
-  if (start < 0) throw new Error('README.md has no "## Library" section');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-}
-
 /** Claims the README makes about the types, as code that only compiles if they hold. */
 const TYPE_FACTS = `
-import { Participant, type StateReason, type TermReason, type FaultReason, type LeaderInfo } from 'multibully';
+import {
+  Participant, prometheusText, PROMETHEUS_CONTENT_TYPE,
+  type StateReason, type TermReason, type FaultReason, type LeaderInfo, type LeaderInfoJSON, type WaitForLeaderOptions,
+} from 'multibully';
 
 const node = new Participant({ address: '239.77.0.1:9999', interface: 'lo', id: 42, metadata: 'http://10.0.0.5:8080' });
 const id: bigint = node.self.id;                 // bigint even though a number was passed
@@ -53,6 +49,21 @@ const faulted: StateReason = 'nic-down';
 // @ts-expect-error: an id is a bigint, a number comparison is a type error
 const wrong = node.self.id === 42;
 void id; void term; void leaderId; void metadata; void start; void recovered; void faulted; void wrong;
+
+// The conveniences and the metrics.
+const leading: boolean = node.isLeader;
+const next: Promise<LeaderInfo> = node.waitForLeader({ signal: AbortSignal.timeout(1_000) });
+const options: WaitForLeaderOptions = {};
+node.setMetadata('text'); node.setMetadata(new Uint8Array(2)); node.setMetadata(undefined);
+// @ts-expect-error: metadata is text or bytes
+node.setMetadata(42);
+const dispose: Promise<void> = node[Symbol.asyncDispose]();
+const group: { group: string; port: number; family: 4 | 6 } = node.group; // an object, not text
+const shown: LeaderInfoJSON = { id: '1', address: '10.0.0.1', metadata: 'x', metadataEncoding: 'utf8' };
+const metrics: string = prometheusText(node) + prometheusText([node, node]);
+const contentType: string = PROMETHEUS_CONTENT_TYPE;
+const transitions: number = node.counters.leaderTransitions;
+void leading; void next; void options; void dispose; void group; void shown; void metrics; void contentType; void transitions;
 `;
 
 describe('typings under a strict user configuration', () => {
@@ -80,15 +91,16 @@ describe('typings under a strict user configuration', () => {
   }
 
   function sources(): Record<string, string> {
-    const files: Record<string, string> = { 'type-facts.mts': TYPE_FACTS };
-    examples.forEach((code, i) => (files[`readme-${i + 1}.mts`] = code));
-    return files;
+    return { 'type-facts.mts': TYPE_FACTS, ...exampleFiles(examples, 'cts') };
   }
 
-  it('finds the README examples, including the strict-typing trap (an env var as the secret)', async () => {
-    expect(examples.length).toBeGreaterThanOrEqual(3);
+  it('finds the README examples, including the strict-typing trap (an env var as the secret), a CommonJS form and the conveniences', async () => {
+    expect(examples.length).toBeGreaterThanOrEqual(5);
     expect(examples.join('\n')).toContain('secret: process.env.MULTIBULLY_SECRET');
     expect(examples.join('\n')).toContain('newParticipant(');
+    expect(examples.filter(isCommonJsExample)).toHaveLength(1);
+    expect(examples.find(isCommonJsExample)).not.toMatch(/^await /m);
+    for (const name of ['await using', 'waitForLeader(', 'isLeader', 'setMetadata(', 'JSON.stringify(leader)']) expect(examples.join('\n')).toContain(name);
   });
 
   it('the README examples and the documented types check with @types/node 20.11.21 (the stated floor)', async () => {

@@ -36,8 +36,8 @@ const MAX_DURATION_MS = 30_000;
 const MAX_WAIT_MS = 30_000;
 const MAX_KEPT = 256;
 const TICK_MS = 5;
-/** Offsets of the v1 header (docs/PROTOCOL.md). */
-const OFF = { type: 3, term: 14, id: 22, nonce: 30, seq: 38 };
+/** Offsets of the v1 header: the codec's own layout (docs/PROTOCOL.md), never a copy of it. */
+const { OFFSET: OFF, V1_MAGIC } = require(join(here, '../../dist/wire/v1-layout'));
 
 const [group, portText, ifaceAddress, cluster = 'default'] = process.argv.slice(2);
 const port = Number(portText);
@@ -115,7 +115,7 @@ function message(m) {
 }
 
 function header(data) {
-  if (data.length < 46 || data[0] !== 0x4d || data[1] !== 0x42) return undefined;
+  if (data.length < OFF.seq + 8 || data[0] !== V1_MAGIC[0] || data[1] !== V1_MAGIC[1]) return undefined;
   return {
     type: data[OFF.type],
     term: data.readBigUInt64BE(OFF.term).toString(),

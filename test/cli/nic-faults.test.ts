@@ -244,24 +244,31 @@ describeOnLan('NIC faults end to end (CLI per namespace host, heartbeat 50 ms)',
     }
   });
 
-  it('4b. IPv6 group on lo without a multicast route (sendto ENETUNREACH): a lone node faults with send-failing and never leads; route added: it leads', async () => {
+  it('4b. IPv6 group on a NIC without an IPv6 multicast route (sendto ENETUNREACH): a lone node faults with send-failing and never leads; route added: it leads', async () => {
     const host = lan.hosts[1]!;
     const port = testPort();
-    // Sanity: in a fresh namespace lo has ::1 but no route for ff00::/8, so sends to ff02:: fail.
-    const routes = await host.exec(['ip', '-6', 'route', 'show', 'table', 'all']);
-    expect(routes.code, routes.stderr).toBe(0);
-    expect(routes.stdout).not.toMatch(/^(multicast )?ff00::\/8 dev lo/m);
-    const node = start(host, 7, port, ['--interface', 'lo', '--address', `[${GROUP6}]:${port}`]);
-    let routed = false;
+    // An IPv6 address on eth0, and its ff00::/8 route removed: sends to ff02:: fail with
+    // ENETUNREACH. (lo cannot stand in: an IPv6 group there is refused at start, since even with a
+    // route Linux delivers nothing back on it.)
+    const route = ['ip', '-6', 'route', 'replace', 'multicast', 'ff00::/8', 'dev', 'eth0', 'table', 'local'];
+    const setup = await host.exec(['sh', '-c', 'ip address add fd99::7/64 dev eth0 nodad && ip -6 route del multicast ff00::/8 dev eth0 table local']);
+    expect(setup.code, setup.stderr).toBe(0);
     try {
-      await expectSendFaultThenRecovery(node, async () => {
-        const add = await host.exec(['ip', '-6', 'route', 'add', 'ff00::/8', 'dev', 'lo', 'table', 'local']);
-        expect(add.code, add.stderr).toBe(0);
-        routed = true;
-      });
+      const routes = await host.exec(['ip', '-6', 'route', 'show', 'table', 'all']);
+      expect(routes.code, routes.stderr).toBe(0);
+      expect(routes.stdout).not.toMatch(/^(multicast )?ff00::\/8 dev eth0/m);
+      const node = start(host, 7, port, ['--interface', 'eth0', '--address', `[${GROUP6}]:${port}`]);
+      try {
+        await expectSendFaultThenRecovery(node, async () => {
+          const add = await host.exec(route);
+          expect(add.code, add.stderr).toBe(0);
+        });
+      } finally {
+        await stopAll([node]);
+      }
     } finally {
-      if (routed) await host.exec(['ip', '-6', 'route', 'del', 'ff00::/8', 'dev', 'lo', 'table', 'local']);
-      await stopAll([node]);
+      await host.exec(route);
+      await host.exec(['ip', 'address', 'del', 'fd99::7/64', 'dev', 'eth0']);
     }
   });
 

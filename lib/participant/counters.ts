@@ -22,12 +22,12 @@ export interface ParticipantCounters {
   elections: number;
   /** Times the leader this node knows changed: it took office, or followed a new leader or a new term of one. */
   leaderTransitions: number;
-  /** Times this node entered 'fault', by reason (the NIC and send reasons from 0, others from their first). */
-  faults: Partial<Record<FaultReason, number>>;
+  /** Times this node entered 'fault', by reason. */
+  faults: Record<FaultReason, number>;
 }
 
-/** The fault reasons counted from 0 (a reason added later is counted from its first fault). */
-const FAULT_REASONS: readonly FaultReason[] = ['nic-down', 'nic-no-address', 'nic-gone', 'send-failing'];
+/** Every fault reason at 0 (a reason added to FaultReason must be added here: the type says so). */
+const NO_FAULTS: Readonly<Record<FaultReason, 0>> = { 'nic-down': 0, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 0, 'check-failed': 0 };
 
 /** Every reason at 0, so a counter reads 0 rather than undefined before its first drop. */
 export function emptyDropCounts(): Record<ParticipantDropReason, number> {
@@ -46,7 +46,7 @@ export class TrafficCounters {
   readonly #dropped = emptyDropCounts();
   readonly #retired = { received: 0, own: 0, elections: 0 };
   #leaderTransitions = 0;
-  readonly #faults: Partial<Record<FaultReason, number>> = Object.fromEntries(FAULT_REASONS.map((reason) => [reason, 0]));
+  readonly #faults: Record<FaultReason, number> = { ...NO_FAULTS };
 
   drop(reason: Exclude<ParticipantDropReason, 'own'>): void {
     this.#dropped[reason]++;

@@ -18,7 +18,7 @@ function standIn(overrides: Partial<MetricsSource> = {}): MetricsSource {
     self: { id: 5n, address: '10.77.1.5', nonce: 1n },
     interface: { name: 'eth0', index: 2, address: '10.77.1.5', scopeId: 0 },
     group: { group: '239.77.0.1', port: 9999, family: 4 },
-    counters: { sent: 10, sendFailures: 1, received: 30, dropped, elections: 2, leaderTransitions: 4, faults: { 'nic-down': 1, 'send-failing': 0 } },
+    counters: { sent: 10, sendFailures: 1, received: 30, dropped, elections: 2, leaderTransitions: 4, faults: { 'nic-down': 1, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 0, 'check-failed': 2 } },
     ...overrides,
   };
 }
@@ -66,7 +66,10 @@ describe('prometheusText(participant)', () => {
     expect(dropped).toHaveLength(Object.keys(emptyDropCounts()).length);
     expect(samplesOf(text, 'multibully_faults_total')).toEqual([
       `multibully_faults_total{${LABELS},reason="nic-down"} 1`,
+      `multibully_faults_total{${LABELS},reason="nic-no-address"} 0`,
+      `multibully_faults_total{${LABELS},reason="nic-gone"} 0`,
       `multibully_faults_total{${LABELS},reason="send-failing"} 0`,
+      `multibully_faults_total{${LABELS},reason="check-failed"} 2`,
     ]);
   });
 
@@ -103,7 +106,7 @@ describe('the counters behind the metrics', () => {
     ]);
     const snapshot = counters.snapshot(zeroCounters());
     expect(snapshot.leaderTransitions).toBe(2);
-    expect(snapshot.faults).toEqual({ 'nic-down': 1, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 1 });
+    expect(snapshot.faults).toEqual({ 'nic-down': 1, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 1, 'check-failed': 0 });
   });
 });
 

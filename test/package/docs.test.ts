@@ -39,8 +39,8 @@ describe('the docs in the tarball', () => {
           m[1]!.split(',').map((name) => name.trim()).filter((name) => name && !name.startsWith('type ')).map((name) => `${file}: ${name}`)),
       ]));
     expect(used.length).toBeGreaterThan(5);
-    const builtins = new Set(['Buffer', 'AbortSignal', 'JSON', 'Object', 'Promise', 'Math', 'Number', 'String', 'Symbol', 'Uint8Array', 'Date']);
-    expect(used.filter((entry) => !exported.has(entry.split(': ')[1]!) && !builtins.has(entry.split(': ')[1]!))).toEqual([]);
+    // Node's own globals (Buffer, AbortController, JSON, …) are not the package's to export.
+    expect(used.filter((entry) => !exported.has(entry.split(': ')[1]!) && !(entry.split(': ')[1]! in globalThis))).toEqual([]);
   });
 
   it('describe the group getter as the object it is, not as text', () => {

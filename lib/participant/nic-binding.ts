@@ -1,8 +1,9 @@
 // The NIC the election runs on, bound once the options are checked: it must exist, carry an
-// address of the group's family, and be able to carry the group at all. Linux routes no IPv6
-// multicast over the loopback interface (there is no ff00::/8 route on lo, with or without its
-// MULTICAST flag), so an IPv6 group on lo would join fine and then fault on the first send with a
-// bare ENETUNREACH: refused here, with the fix. IPv4 multicast on lo works.
+// address of the group's family, and be able to carry the group at all. Linux carries no IPv6
+// multicast over the loopback interface: there is no ff00::/8 route on lo (with or without its
+// MULTICAST flag), so an IPv6 group there would join fine and then fault on the first send with a
+// bare ENETUNREACH; and with such a route added by hand the sends leave but nothing is looped back
+// (each node would lead alone). Refused here, with the fix. IPv4 multicast on lo works.
 import type { GroupAddress } from '../address';
 import { rangeError } from '../errors';
 import { findInterface, resolveInterface, type NetworkInterfaceInfo } from '../socket';
@@ -19,7 +20,7 @@ export function checkGroupOnInterface(group: GroupAddress, nic: Pick<NetworkInte
   if (platform !== 'linux' || group.family !== 6 || !nic.flags.loopback) return;
   throw rangeError(
     'ERR_MULTIBULLY_UNSUPPORTED',
-    `interface ${nic.name} cannot carry the IPv6 group ${group.group}: Linux has no IPv6 multicast route on the loopback interface, so every send would fail (ENETUNREACH). ` +
+    `interface ${nic.name} cannot carry the IPv6 group ${group.group}: Linux carries no IPv6 multicast on the loopback interface (sends fail with ENETUNREACH, and with a route added nothing comes back). ` +
       `Use an IPv4 group on ${nic.name} (e.g. 239.255.0.1:${group.port}), or the IPv6 group on a NIC with IPv6 (\`multibully interfaces\` lists them)`,
   );
 }

@@ -38,7 +38,7 @@ describe('multibully CLI', () => {
   it('exits 2 at start for an IPv6 group on lo (Linux cannot route it there), with the reason and the fix', () => {
     const result = cli(['--interface', 'lo', '--address', '[ff02::77]:9999', '--id', '1']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^multibully: interface lo cannot carry the IPv6 group ff02::77: Linux has no IPv6 multicast route on the loopback interface, so every send would fail \(ENETUNREACH\)\. Use an IPv4 group on lo/);
+    expect(result.stderr).toMatch(/^multibully: interface lo cannot carry the IPv6 group ff02::77: Linux carries no IPv6 multicast on the loopback interface \(sends fail with ENETUNREACH, and with a route added nothing comes back\)\. Use an IPv4 group on lo/);
     expect(result.stdout).toBe('');
   });
 

@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'ERR_MULTIBULLY_SOCKET_CLOSED'
   | 'ERR_MULTIBULLY_CLOSED'
   | 'ERR_MULTIBULLY_STARTED'
+  /** resign() before start() or after stop(). */
+  | 'ERR_MULTIBULLY_NOT_RUNNING'
   | 'ERR_ELECTION_STARTED'
   /** start() could not set the socket up (the cause's own code is kept when it has one). */
   | 'ERR_MULTIBULLY_SOCKET'

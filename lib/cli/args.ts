@@ -6,6 +6,7 @@ import { isLogLevel, type LogLevel } from './stderr-logger';
 import { DEFAULTS, UsageError } from './usage';
 import type { FloatingAddress } from '../address';
 import { parseMetricsAddress, type MetricsAddress } from './metrics-server';
+import { checkArgs, CHECK_OPTIONS, type CheckArgs } from './check-args';
 import { parseVip } from './vip';
 
 export interface RunArgs {
@@ -19,6 +20,13 @@ export interface RunArgs {
   readonly secretFile?: string;
   readonly wire: 'v1' | 'go';
   readonly preempt: boolean;
+  /** --priority: the base priority, 1..254. */
+  readonly priority?: number;
+  readonly preemptDelayMs?: number;
+  /** --check, repeatable, each with its own settings. */
+  readonly checks: readonly CheckArgs[];
+  /** --priority-file: an integer added to the priority, re-read on change. */
+  readonly priorityFile?: string;
   readonly probeLeader: boolean;
   readonly metadata?: string;
   readonly ttl?: number;
@@ -57,6 +65,10 @@ const RUN_OPTIONS = {
   'secret-file': { type: 'string' },
   wire: { type: 'string' },
   'no-preempt': { type: 'boolean' },
+  priority: { type: 'string' },
+  'preempt-delay': { type: 'string' },
+  'priority-file': { type: 'string' },
+  ...CHECK_OPTIONS,
   'no-probe': { type: 'boolean' },
   metadata: { type: 'string' },
   ttl: { type: 'string' },
@@ -85,7 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     const { values } = strictParse(rest, { 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
     return values.help ? { command: 'help' } : { command: 'demo', logLevel: logLevel(values['log-level'], 'warn') };
   }
-  const { values } = strictParse(argv, RUN_OPTIONS);
+  const { values, tokens } = strictParse(argv, RUN_OPTIONS);
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const missing = (['interface', 'address', 'id'] as const).filter((name) => values[name] === undefined);
@@ -104,6 +116,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ...(values['secret-file'] !== undefined && { secretFile: values['secret-file'] }),
     wire,
     preempt: values['no-preempt'] !== true,
+    ...(values.priority !== undefined && { priority: integerIn('--priority', values.priority, 1, 254) }),
+    ...(values['preempt-delay'] !== undefined && { preemptDelayMs: nonNegativeInteger('--preempt-delay', values['preempt-delay']) }),
+    checks: checkArgs(tokens ?? []),
+    ...(values['priority-file'] !== undefined && { priorityFile: nonEmpty('--priority-file', values['priority-file']) }),
     probeLeader: values['no-probe'] !== true,
     ...(values.metadata !== undefined && { metadata: values.metadata }),
     ...(values.ttl !== undefined && { ttl: nonNegativeInteger('--ttl', values.ttl) }),
@@ -162,8 +178,10 @@ function refuseRepeats(tokens: ReturnType<typeof parseArgs>['tokens'] = [], opti
     const given = token.value === undefined ? token.rawName : `${token.rawName} ${token.value}`;
     const first = seen.get(token.name);
     if (first !== undefined) {
-      const repeatable = Object.keys(options).filter((name) => options[name]!.multiple).map((name) => `--${name}`);
-      const which = repeatable.length > 0 ? `; only ${repeatable.join(', ')} may be repeated` : '';
+      // --check's settings repeat with it (once per check): they are not named apart.
+      const repeatable = Object.keys(options).filter((name) => options[name]!.multiple && !name.startsWith('check-'))
+        .map((name) => (name === 'check' ? '--check (each with its own --check-* settings)' : `--${name}`));
+      const which = repeatable.length > 0 ? `; only ${repeatable.join(' and ')} may be repeated` : '';
       throw new UsageError(`--${token.name} is given more than once (${first}, then ${given}): give it once${which}`);
     }
     seen.set(token.name, given);
@@ -228,6 +246,12 @@ function positiveNumber(flag: string, text: string): number {
 function positiveInteger(flag: string, text: string): number {
   const value = nonNegativeInteger(flag, text);
   if (value === 0) throw new UsageError(`${flag} must be at least 1, got "${text}"`);
+  return value;
+}
+
+function integerIn(flag: string, text: string, min: number, max: number): number {
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${text}"`);
   return value;
 }
 

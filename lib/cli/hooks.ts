@@ -10,7 +10,8 @@
 // hooks run per transition, and the state went back to what that job handled.
 // Each hook's shell leads its own process group (spawned detached), so a timeout or the CLI's
 // shutdown kills the hook with everything it started, not only the shell.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { describeShellFailure, killGroup, runShell, type ShellResult } from '../shell';
 import type { Logger } from '../participant/logger';
 
 export type HookState = 'leader' | 'follower' | 'fault' | 'stopped';
@@ -27,8 +28,10 @@ export interface HookContext {
   readonly leaderMetadata?: string | undefined;
   /** 'utf8' or 'base64': how leaderMetadata is written. */
   readonly leaderMetadataEncoding?: string | undefined;
-  /** Why (fault: nic-down, nic-no-address, nic-gone, send-failing; stopped: the signal). */
+  /** Why (fault: nic-down, nic-no-address, nic-gone, send-failing, check-failed; stopped: the signal). */
   readonly reason?: string;
+  /** This node's effective priority (its base plus its checks' weights). */
+  readonly priority?: string | undefined;
 }
 
 export interface HookCommands {
@@ -40,13 +43,8 @@ export interface HookCommands {
   readonly notify?: string | undefined;
 }
 
-export interface HookResult {
-  readonly ok: boolean;
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly error?: Error;
-  readonly timedOut: boolean;
-}
+/** How a hook ended (lib/shell.ts's result). */
+export type HookResult = ShellResult;
 
 export function hookEnvironment(context: HookContext): Record<string, string> {
   return {
@@ -58,20 +56,9 @@ export function hookEnvironment(context: HookContext): Record<string, string> {
     // Always set (empty without metadata), so a hook never sees a value inherited from its parent.
     MULTIBULLY_LEADER_METADATA: context.leaderMetadata ?? '',
     MULTIBULLY_LEADER_METADATA_ENCODING: context.leaderMetadataEncoding ?? '',
+    MULTIBULLY_PRIORITY: context.priority ?? '',
     ...(context.reason !== undefined && { MULTIBULLY_REASON: context.reason }),
   };
-}
-
-/** Signals a hook's whole process group (its shell leads it); false when it is already gone. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
-  if (child.pid === undefined) return false;
-  try {
-    process.kill(-child.pid, signal);
-    return true;
-  } catch {
-    // ESRCH: the group is empty. Fall back to the shell alone (never negative: that is the group).
-    return child.exitCode === null && child.signalCode === null ? child.kill(signal) : false;
-  }
 }
 
 /**
@@ -79,31 +66,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
  * positional parameters, appended to the command (`CMD "$@"`): --notify's state.
  */
 export function runHook(command: string, context: HookContext, timeoutMs: number, onSpawn?: (child: ChildProcess) => void, args: readonly string[] = []): Promise<HookResult> {
-  return new Promise((resolve) => {
-    let timedOut = false;
-    let settled = false;
-    const finish = (result: Omit<HookResult, 'timedOut'>): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ...result, timedOut });
-    };
-    const script = args.length > 0 ? `${command} "$@"` : command;
-    const child = spawn('/bin/sh', ['-c', script, 'multibully', ...args], {
-      env: { ...process.env, ...hookEnvironment(context) },
-      // The CLI's stdout carries JSON lines only: a hook's output goes to stderr.
-      stdio: ['ignore', 2, 2],
-      // Its own process group (and session): killed as a whole, and no terminal's ^C reaches it.
-      detached: true,
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child, 'SIGKILL');
-    }, timeoutMs);
-    onSpawn?.(child);
-    child.once('error', (error) => finish({ ok: false, code: null, signal: null, error }));
-    child.once('exit', (code, signal) => finish({ ok: code === 0 && !timedOut, code, signal }));
-  });
+  // The CLI's stdout carries JSON lines only: a hook's output goes to stderr.
+  return runShell(command, { env: hookEnvironment(context), args, timeoutMs, stdio: ['ignore', 2, 2], ...(onSpawn && { onSpawn }) });
 }
 
 /** The hooks' name in log lines: "on-leader hook", "notify hook (leader)". */
@@ -215,7 +179,7 @@ export class HookRunner {
       const budget = Math.min(this.timeoutMs, left);
       const result = await runHook(command, context, budget, (child) => this.#track(child, name), kind === 'notify' ? [context.state] : []);
       if (!result.ok) {
-        const why = result.timedOut && budget < this.timeoutMs ? `was killed with its process group at the shutdown deadline (${deadlineMs} ms)` : describeFailure(result, budget);
+        const why = result.timedOut && budget < this.timeoutMs ? `was killed with its process group at the shutdown deadline (${deadlineMs} ms)` : describeShellFailure(result, budget);
         this.logger.error({ hook: context.state, command }, `${name} ${why}`);
       }
     }
@@ -270,7 +234,7 @@ export class HookRunner {
       if (this.#closed) break;
       const name = hookName(kind, context.state);
       const result = await runHook(command, context, this.timeoutMs, (child) => this.#track(child, name), kind === 'notify' ? [context.state] : []);
-      if (!result.ok) this.logger.error({ hook: context.state, command }, `${name} ${describeFailure(result, this.timeoutMs)}`);
+      if (!result.ok) this.logger.error({ hook: context.state, command }, `${name} ${describeShellFailure(result, this.timeoutMs)}`);
     }
   }
 
@@ -304,9 +268,3 @@ function sameContext(a: HookContext, b: HookContext): boolean {
     a.leaderMetadata === b.leaderMetadata && a.leaderMetadataEncoding === b.leaderMetadataEncoding;
 }
 
-function describeFailure(result: HookResult, timeoutMs: number): string {
-  if (result.timedOut) return `timed out after ${timeoutMs} ms (killed with its process group)`;
-  if (result.error) return `could not run: ${result.error.message}`;
-  if (result.signal) return `killed by ${result.signal}`;
-  return `exited with code ${result.code}`;
-}

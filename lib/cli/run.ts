@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Participant } from '../participant';
 import type { Logger } from '../participant/logger';
 import type { RunArgs } from './args';
+import { commandProbe } from '../health';
 import { prometheusText } from '../metrics';
 import { HookRunner, type HookContext } from './hooks';
 import { serveMetrics } from './metrics-server';
@@ -52,6 +53,10 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
     ...(args.secretFile !== undefined && { secret: readSecret(args.secretFile) }),
     ...(args.metadata !== undefined && { metadata: args.metadata }),
     ...(args.ttl !== undefined && { ttl: args.ttl }),
+    ...(args.priority !== undefined && { priority: args.priority }),
+    ...(args.preemptDelayMs !== undefined && { preemptDelayMs: args.preemptDelayMs }),
+    ...(args.priorityFile !== undefined && { priorityFile: args.priorityFile }),
+    ...(args.checks.length > 0 && { checks: args.checks.map(({ command, ...settings }) => ({ ...settings, run: commandProbe(command) })) }),
   });
   if (participant.group.group === '224.0.0.0') {
     logger.warn({ group: '224.0.0.0' }, '224.0.0.0 is the reserved base address of the multicast range (RFC 5771); --wire go accepts it because the Go library\'s example uses it; prefer a group from 239.0.0.0/8');
@@ -91,6 +96,7 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
   }
   reportTransitions(participant, { id: args.id, print, hooks, logger });
   participant.on('term', () => writeStatus());
+  participant.on('health', () => writeStatus());
   participant.on('error', (error) => logger.error({ err: error }, 'participant error'));
   onStatusSignal(() => write(formatEventLine(status())));
 
@@ -127,7 +133,7 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
       metrics?.close();
       await hooksStopped;
       if (stopHooksMs > 0) {
-        const context: HookContext = { state: 'stopped', id: args.id.toString(), term: participant.term.toString(), leaderId: '', leaderAddress: '', reason: why };
+        const context: HookContext = { state: 'stopped', id: args.id.toString(), term: participant.term.toString(), leaderId: '', leaderAddress: '', reason: why, priority: String(participant.priority) };
         await hooks.runFinal(context, stopHooksMs);
       }
       exit();
@@ -175,7 +181,7 @@ function readSecret(file: string): Buffer {
 }
 
 /** What reportTransitions needs of a Participant (a plain EventEmitter in unit tests). */
-export type ReportedParticipant = Pick<Participant, 'on' | 'leader' | 'self' | 'interface'>;
+export type ReportedParticipant = Pick<Participant, 'on' | 'leader' | 'self' | 'interface'> & Partial<Pick<Participant, 'priority'>>;
 
 export interface TransitionSinks {
   /** Our own id. */
@@ -196,13 +202,14 @@ export interface TransitionSinks {
 export function reportTransitions(participant: ReportedParticipant, { id, print, hooks, logger }: TransitionSinks): void {
   // Every leader is on the election NIC: a link-local one is printed and hooked with it as its zone.
   const zoned = (leader: LeaderRef | undefined): LeaderRef | undefined => leader && { ...leader, zone: participant.interface.name };
+  const priorityOf = (): { priority?: string } => (participant.priority === undefined ? {} : { priority: String(participant.priority) });
   participant.on('state', ({ to, reason, term }) => {
     // 'leader' and 'follower' are printed from their own events, which carry the leader.
     if (to === 'leader' || to === 'follower') return;
     if (to === 'fault') {
       print('fault', undefined, { reason });
       // Replaces a waiting leader/follower hook: only the latest state is hooked.
-      void hooks.notify({ state: 'fault', id: id.toString(), term: term.toString(), leaderId: '', leaderAddress: '', reason });
+      void hooks.notify({ state: 'fault', id: id.toString(), term: term.toString(), leaderId: '', leaderAddress: '', reason, ...priorityOf() });
       return;
     }
     // A hook waiting for a state we have left is stale: only the latest state is hooked.
@@ -216,7 +223,7 @@ export function reportTransitions(participant: ReportedParticipant, { id, print,
     // leader info carries the metadata it sends.
     const self = zoned(participant.leader ?? { id: participant.self.id, address: participant.self.address })!;
     print('leader', self);
-    void hooks.notify(hookContext('leader', id, term, self));
+    void hooks.notify({ ...hookContext('leader', id, term, self), ...priorityOf() });
   });
   participant.on('term', ({ term, reason }) => {
     // Fencing while in office: no line, no hook; the leader line and hook of taking office stand.
@@ -224,7 +231,7 @@ export function reportTransitions(participant: ReportedParticipant, { id, print,
   });
   participant.on('follower', ({ leader, term }) => {
     print('follower', zoned(leader));
-    void hooks.notify(hookContext('follower', id, term, zoned(leader)!));
+    void hooks.notify({ ...hookContext('follower', id, term, zoned(leader)!), ...priorityOf() });
   });
   participant.on('conflict', ({ other }) => {
     // One line per event (they repeat, rate-limited, while the conflict lasts), naming the other.

@@ -3,7 +3,8 @@
 // every transition, so a reader never sees half a file.
 //   {"time","event":"status","id","term","leader","state","since","pid","interface","group",
 //    "timers","counters":{"sent","sendFailures","received","elections","dropped":{reason: n}},
-//    "vip":{"addresses":[…],"held":bool}}   (vip only with --vip)
+//    "priority", "checks":[{"name","state","weight","successes","failures","lastError"}],
+//    "vip":{"addresses":[…],"held":bool}}   (checks only with --check or --priority-file, vip only with --vip)
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatGroupAddress } from '../address';
@@ -13,7 +14,8 @@ import { eventLine, formatEventLine, type EventLine } from './output';
 import { UsageError } from './usage';
 
 /** What a status line is made of (a Participant, or a stand-in in unit tests). */
-export type StatusSource = Pick<Participant, 'state' | 'leader' | 'term' | 'self' | 'interface' | 'group' | 'timers' | 'counters'>;
+export type StatusSource = Pick<Participant, 'state' | 'leader' | 'term' | 'self' | 'interface' | 'group' | 'timers' | 'counters'> &
+  Partial<Pick<Participant, 'priority' | 'checks'>>;
 
 export interface StatusExtras {
   /** When the last transition happened (the time of its stdout line), or undefined before any. */
@@ -39,6 +41,8 @@ export function statusLine(participant: StatusSource, extras: StatusExtras = {},
       elections: counters.elections,
       dropped: counters.dropped,
     },
+    ...(participant.priority !== undefined && { priority: participant.priority }),
+    ...(participant.checks !== undefined && participant.checks.length > 0 && { checks: participant.checks.map((check) => ({ ...check, lastError: check.lastError ?? null })) }),
     ...(extras.vip !== undefined && { vip: { addresses: [...extras.vip.addresses], held: extras.vip.held } }),
   });
 }

@@ -7,6 +7,7 @@ export {
   checkElectionSettings,
   checkElectionMode,
   checkPriority,
+  checkHoldMs,
   GO_ELECTION_MS,
   GO_FOLLOWER_TIMEOUT_MS,
   MAX_SKEW_RANK,

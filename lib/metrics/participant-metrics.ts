@@ -4,11 +4,13 @@
 // group, so several participants (one per NIC, say) can share one /metrics text.
 import { formatGroupAddress } from '../address';
 import type { Role } from '../core/types';
+import type { CheckStatus } from '../health';
 import type { Participant } from '../participant';
 import { formatExposition, type Labels, type MetricFamily, type Sample } from './exposition';
 
 /** What the metrics read of a Participant (a stand-in in unit tests). */
-export type MetricsSource = Pick<Participant, 'state' | 'term' | 'self' | 'interface' | 'group' | 'counters'>;
+export type MetricsSource = Pick<Participant, 'state' | 'term' | 'self' | 'interface' | 'group' | 'counters'> &
+  Partial<Pick<Participant, 'priority' | 'checks'>>;
 
 /** Every state, so a dashboard sees 0 for the states a node is not in. */
 const STATES: readonly Role[] = ['idle', 'candidate', 'waiting', 'leader', 'follower', 'fault', 'stopped'];
@@ -18,13 +20,20 @@ export function prometheusText(participants: MetricsSource | readonly MetricsSou
   return formatExposition(participantMetrics(Array.isArray(participants) ? participants : [participants as MetricsSource]));
 }
 
+/** Every family with at least one sample (priority and checks only where the nodes have them). */
 export function participantMetrics(participants: readonly MetricsSource[]): MetricFamily[] {
+  return allFamilies(participants).filter((family) => family.samples.length > 0);
+}
+
+function allFamilies(participants: readonly MetricsSource[]): MetricFamily[] {
   // One read per participant, so every family of a scrape describes the same moment.
   const nodes = participants.map((p) => ({
     labels: { id: p.self.id.toString(), interface: p.interface.name, group: formatGroupAddress(p.group) } as Labels,
     state: p.state,
     term: p.term,
     counters: p.counters,
+    priority: p.priority,
+    checks: p.checks ?? [],
   }));
   type Node = (typeof nodes)[number];
   const each = (value: (node: Node) => number | bigint): Sample[] => nodes.map((node) => ({ labels: node.labels, value: value(node) }));
@@ -58,5 +67,21 @@ export function participantMetrics(participants: readonly MetricsSource[]): Metr
       samples: each((n) => n.counters.sendFailures),
     },
     { name: 'multibully_faults_total', type: 'counter', help: 'Times this node entered the fault state, by reason.', samples: by('reason', (n) => n.counters.faults) },
+    {
+      name: 'multibully_priority', type: 'gauge', help: 'The effective priority the node ranks by: its base plus the weights of its checks, 1..254.',
+      samples: nodes.flatMap((n) => (n.priority === undefined ? [] : [{ labels: n.labels, value: n.priority }])),
+    },
+    {
+      name: 'multibully_check_up', type: 'gauge', help: '1 while a health check (or the priority file) is good, 0 while it is bad.',
+      samples: checkSamples(nodes, (check) => (check.state === 'good' ? 1 : 0)),
+    },
+    {
+      name: 'multibully_check_failures_total', type: 'counter', help: 'Runs of a health check that failed (timed out included), or bad reads of the priority file.',
+      samples: checkSamples(nodes, (check) => check.failures),
+    },
   ];
+}
+
+function checkSamples(nodes: ReadonlyArray<{ labels: Labels; checks: readonly CheckStatus[] }>, value: (check: CheckStatus) => number): Sample[] {
+  return nodes.flatMap((node) => node.checks.map((check) => ({ labels: { ...node.labels, check: check.name }, value: value(check) })));
 }

@@ -6,9 +6,13 @@ import { MulticastSocket } from '../socket';
 import { createGoCodec, createV1Codec, type Codec } from '../wire';
 import type { ResolvedOptions } from './options';
 
-/** A core for this identity (the options were checked by the core's rules), carrying the metadata in force. */
-export function createElection(options: ResolvedOptions, self: NodeIdentity, metadata = options.metadata): Election {
-  return new Election({ ...options.election, self, metadata: metadata ?? new Uint8Array(0) });
+/** A core for this identity (the options were checked by the core's rules), with the metadata and priority in force. */
+export function createElection(options: ResolvedOptions, self: NodeIdentity, metadata = options.metadata, priority = options.election.priority): Election {
+  return new Election({
+    ...options.election, self, metadata: metadata ?? new Uint8Array(0),
+    // Go mode has no priority (the core refuses one there).
+    ...(options.wire === 'v1' && priority !== undefined && { priority }),
+  });
 }
 
 /** The Go format, or v1 with the cluster and keys. */

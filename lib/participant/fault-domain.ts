@@ -1,10 +1,11 @@
-// The NIC as a fault domain. The interface monitor (rtnetlink on Linux) and failing sends decide
-// whether this node can take part: a NIC that is down, gone or without an address of the group's
-// family, or sends that fail for longer than SEND_FAILING_HEARTBEATS, put it in 'fault'; a healthy
-// NIC brings it back with a fresh socket joined on the NIC's current index. What the participant
-// does about it (drive the core, open sockets) it says through FaultActions.
+// The NIC as a fault domain, and the node's health. The interface monitor (rtnetlink on Linux),
+// failing sends and the health checks decide whether this node can take part: a NIC that is down,
+// gone or without an address of the group's family, sends that fail for longer than
+// SEND_FAILING_HEARTBEATS, or a failed check of weight 0 put it in 'fault'; a healthy NIC brings
+// it back with a fresh socket joined on the NIC's current index, once no check fails. What the
+// participant does about it (drive the core, open sockets) it says through FaultActions.
 import { performance } from 'node:perf_hooks';
-import type { FaultReason } from '../core/types';
+import type { FaultReason, RecoveryReason } from '../core/types';
 import { InterfaceMonitor, type InterfaceStatus } from '../socket';
 import type { Logger, PacketLogger } from './logger';
 
@@ -23,7 +24,7 @@ export interface FaultActions {
   /** A healthy NIC: open a fresh socket on its current index; false when that fails (retried every heartbeat). */
   rejoin(status: InterfaceStatus): boolean;
   /** Take part again (the fault is cleared when this is called). */
-  recover(reason: 'nic-recovered' | 'send-recovered'): void;
+  recover(reason: RecoveryReason): void;
   /** Sends an empty datagram to the group: true when it left, false when the queue was full; throws when it failed. */
   sendProbe(): boolean;
 }
@@ -53,6 +54,8 @@ export class FaultDomain {
   /** While in fault: retries recovery every heartbeat (NIC re-read, or a probe send). */
   #retryTimer: NodeJS.Timeout | undefined;
   #sendOutage: SendOutage | undefined;
+  /** Why a health check of weight 0 fails now, if one does: no recovery while it lasts. */
+  #checkFailure: string | undefined;
   /** The NIC as bound now: a status with another index or address means it was replaced. */
   #bound: { index: number; address: string; name: string };
 
@@ -128,6 +131,21 @@ export class FaultDomain {
     }
   }
 
+  /** A health check of weight 0 failed (`detail` says which and why), or none fails any more (undefined). */
+  healthChanged(detail: string | undefined): void {
+    this.#checkFailure = detail;
+    if (detail !== undefined) {
+      if (!this.#fault) this.#enter('check-failed', detail);
+      else if (this.#fault.reason === 'check-failed') this.#fault = { reason: 'check-failed', detail };
+      return;
+    }
+    if (this.#fault?.reason !== 'check-failed') return;
+    // The NIC may have broken meanwhile: then that is the fault now.
+    const problem = this.#monitor && nicProblem(this.#monitor.status(), this.#options.family);
+    if (problem) this.#fault = problem;
+    else this.#leave('check-recovered');
+  }
+
   /** The core faulted by itself: its round was unheard (see `unheard`). */
   coreFaulted(reason: FaultReason): void {
     if (this.#fault) return;
@@ -138,7 +156,7 @@ export class FaultDomain {
     const problem = nicProblem(status, this.#options.family);
     if (problem) {
       if (!this.#fault) this.#enter(problem.reason, problem.detail);
-      else if (this.#fault.reason === 'send-failing') this.#fault = problem; // the NIC explains it
+      else if (this.#fault.reason === 'send-failing' || this.#fault.reason === 'check-failed') this.#fault = problem; // the NIC explains it
       return;
     }
     const bound = this.#bound;
@@ -152,7 +170,7 @@ export class FaultDomain {
       }
       return;
     }
-    if (this.#fault.reason !== 'send-failing' || moved) this.#rejoin(status);
+    if (this.#fault.reason.startsWith('nic-') || moved) this.#rejoin(status);
   }
 
   #enter(reason: FaultReason, detail: string): void {
@@ -187,11 +205,16 @@ export class FaultDomain {
     if (this.#options.actions.rejoin(status)) this.#leave('nic-recovered');
   }
 
-  #leave(reason: 'nic-recovered' | 'send-recovered'): void {
-    this.#fault = undefined;
+  #leave(reason: RecoveryReason): void {
     this.#stopRetrying();
     // A fresh start on a recovered NIC: an earlier run of failed sends says nothing any more.
     this.#sendOutage = undefined;
+    if (this.#checkFailure !== undefined && reason !== 'check-recovered') {
+      this.#fault = { reason: 'check-failed', detail: this.#checkFailure };
+      this.#options.log.warn({ reason: 'check-failed' }, `the interface works again, but ${this.#checkFailure}: still not taking part`);
+      return;
+    }
+    this.#fault = undefined;
     this.#options.actions.recover(reason);
   }
 

@@ -9,6 +9,8 @@ import { checkInterfaceSpec } from '../socket/interfaces';
 import { assertBoolean, assertTTL } from '../socket/validate';
 import { checkOptionsObject, toUint64 } from '../validate';
 import { checkKeys, checkSendKeyId, clusterNameBytes, WireSecret, type WireKey } from '../wire';
+import type { HealthCheck, HealthCheckOptions } from '../health';
+import { createChecks } from './health';
 import { cryptoRandom } from './identity';
 import { isLogger, silentLogger, type Logger } from './logger';
 
@@ -21,8 +23,22 @@ export interface ParticipantOptions {
   address: string;
   /** The NIC to elect on: its name ("eth0"), index (2) or one of its local addresses. */
   interface: string | number;
-  /** Priority: the highest id wins. Unsigned 64-bit; numbers must be safe integers. */
+  /** The node's id: unsigned 64-bit (numbers must be safe integers); among equal priorities the highest id wins. */
   id: number | bigint;
+  /**
+   * Priority apart from the id, 1..254 (v1 only), default 100: the election orders by (effective
+   * priority, id, address). The effective priority is this plus the weights of the checks.
+   */
+  priority?: number | undefined;
+  /** With preempt: how long a node that outranks the leader follows it before taking over. Default 0. */
+  preemptDelayMs?: number | undefined;
+  /** Health checks (keepalived's track_script): see HealthCheckOptions. */
+  checks?: readonly HealthCheckOptions[] | undefined;
+  /**
+   * A file holding an integer added to the priority, re-read when it changes (keepalived's
+   * track_file, v1 only); a missing or garbage file puts the node in fault with the reason.
+   */
+  priorityFile?: string | undefined;
   /** Elections with different cluster names can share one group:port (v1 only). Default "default". */
   cluster?: string | undefined;
   /** Shared secret (key id 0) for HMAC authentication (v1 only). */
@@ -74,6 +90,8 @@ export interface ResolvedOptions {
   readonly loopback: boolean;
   readonly probeLeader: boolean;
   readonly metadata: Uint8Array | undefined;
+  readonly checks: readonly HealthCheck[];
+  readonly priorityFile: string | undefined;
   readonly wire: ElectionMode;
   readonly logger: Logger;
   readonly signal: AbortSignal | undefined;
@@ -82,9 +100,11 @@ export interface ResolvedOptions {
 const KNOWN_OPTIONS = new Set([
   'address', 'interface', 'id', 'cluster', 'secret', 'keys', 'sendKeyId', 'heartbeatMs', 'misses',
   'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'probeLeader', 'metadata', 'wire', 'logger', 'signal',
+  'priority', 'preemptDelayMs', 'checks', 'priorityFile',
 ]);
-const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata'] as const;
-const TIMER_OPTIONS = ['heartbeatMs', 'misses', 'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs'] as const;
+const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata', 'priority', 'priorityFile'] as const;
+/** The core's settings a Participant passes on as they are (the core owns their rules). */
+const CORE_SETTINGS = ['heartbeatMs', 'misses', 'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'priority', 'preemptDelayMs'] as const;
 
 export function resolveParticipantOptions(options: ParticipantOptions): ResolvedOptions {
   checkOptionsObject(options, { known: KNOWN_OPTIONS });
@@ -110,8 +130,10 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
     ...(options.preempt !== undefined && { preempt: options.preempt }),
     ...(metadata !== undefined && { metadata }),
   };
-  for (const name of TIMER_OPTIONS) if (options[name] !== undefined) election[name] = options[name];
+  for (const name of CORE_SETTINGS) if (options[name] !== undefined) election[name] = options[name];
   checkElectionSettings(election);
+  const checks = checkChecks(options.checks, wire);
+  const priorityFile = checkPriorityFile(options.priorityFile);
   const ttl = options.ttl ?? 1;
   assertTTL(ttl);
   const loopback = options.loopback ?? true;
@@ -119,7 +141,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   const probeLeader = options.probeLeader ?? true;
   assertBoolean(probeLeader, 'probeLeader');
   return {
-    group, interfaceSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, wire,
+    group, interfaceSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, checks, priorityFile, wire,
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };
@@ -159,8 +181,29 @@ function checkAuthentication({ secret, keys, sendKeyId }: ParticipantOptions): {
   return { keys, sendKeyId };
 }
 
+/** The checks, validated as `checks[i]`; in go mode only weight 0 (a fault, no priority). */
+function checkChecks(checks: unknown, wire: ElectionMode): HealthCheck[] {
+  if (checks === undefined) return [];
+  if (!Array.isArray(checks)) throw typeError('ERR_INVALID_ARG_TYPE', `checks must be an array of { name, run, … }, got ${describeValue(checks)}`);
+  const made = createChecks(checks as HealthCheckOptions[]);
+  const weighted = made.findIndex((check) => check.weight !== 0);
+  if (wire === 'go' && weighted >= 0) throw goIncompatible(`checks[${weighted}].weight`, 'priority');
+  const names = new Set<string>();
+  for (const check of made) {
+    if (names.has(check.name)) throw typeError('ERR_INVALID_ARG_VALUE', `checks has the name ${JSON.stringify(check.name)} twice; check names must be unique`);
+    names.add(check.name);
+  }
+  return made;
+}
+
+function checkPriorityFile(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || path === '') throw typeError('ERR_INVALID_ARG_TYPE', `priorityFile must be a non-empty path, got ${describeValue(path)}`);
+  return path;
+}
+
 function goIncompatible(what: string, key: (typeof V1_ONLY_OPTIONS)[number]) {
-  const missing = key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : 'authentication';
+  const missing = key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : key === 'priority' || key === 'priorityFile' ? 'priority' : 'authentication';
   return typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `${what} is not available with wire 'go': the Go format has no ${missing}`);
 }
 

@@ -7,12 +7,17 @@ import { performance } from 'node:perf_hooks';
 import { isLocalControlGroup } from '../address';
 import type { Election } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
-import { withCode } from '../errors';
+import { checkHoldMs, checkPriority } from '../core';
+import { DEFAULT_PRIORITY } from '../core/types';
+import { codedError, withCode } from '../errors';
+import type { CheckStatus } from '../health';
 import type { Datagram, MulticastSocket, InterfaceStatus } from '../socket';
 import type { Codec } from '../wire';
 import { TrafficCounters, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { DropWarnings } from './drop-warnings';
 import { FaultDomain } from './fault-domain';
+import { GroupSender } from './group-sender';
+import { ParticipantHealth } from './health';
 import { abortReason } from './abort';
 import { identityOn } from './identity';
 import { leaderInfo } from './leader-info';
@@ -47,6 +52,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #counters = new TrafficCounters();
   readonly #faults: FaultDomain;
   readonly #prober: LeaderProber;
+  readonly #sender: GroupSender;
+  readonly #health: ParticipantHealth;
   #socket: MulticastSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** A due timer's step, run after the loop's I/O phase (see #armTimer). */
@@ -75,7 +82,15 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#self = identityOn(resolved.id, this.#nic.address, resolved.wire);
     this.#metadata = resolved.metadata;
     this.#codec = createCodec(resolved);
-    this.#election = createElection(resolved, this.#self);
+    this.#health = new ParticipantHealth({
+      priority: resolved.election.priority ?? DEFAULT_PRIORITY, checks: resolved.checks, priorityFile: resolved.priorityFile, log: this.#log,
+      onPriority: (priority) => this.#drive(() => this.#election.setPriority(performance.now(), priority)),
+      onFault: (detail) => this.#faults.healthChanged(detail),
+      onChange: () => {
+        if (this.#phase === 'running') emitSafely(this, 'health', { priority: this.#health.effectivePriority, checks: this.#health.checks });
+      },
+    });
+    this.#election = createElection(resolved, this.#self, this.#metadata, this.#health.effectivePriority);
     const { family, group, port } = resolved.group;
     this.#faults = new FaultDomain({
       interfaceSpec: resolved.interfaceSpec,
@@ -93,6 +108,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         sendProbe: () => this.#socket?.send(Buffer.alloc(0), group, port) ?? false,
       },
     }, this.#nic);
+    this.#sender = new GroupSender({ codec: this.#codec, group: resolved.group, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
     this.#prober = new LeaderProber({
       family, port, log: this.#log,
       onRefused: (leader) => {
@@ -102,13 +118,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   /** Current role: 'idle' before start(), 'fault' while the interface is broken, 'stopped' after stop() or a failed start(). */
-  get state(): Role {
-    return this.#phase === 'stopped' || this.#phase === 'start-failed' ? 'stopped' : this.#election.role;
-  }
+  get state(): Role { return this.#phase === 'stopped' || this.#phase === 'start-failed' ? 'stopped' : this.#election.role; }
 
-  get isLeader(): boolean {
-    return this.state === 'leader';
-  }
+  get isLeader(): boolean { return this.state === 'leader'; }
 
   /** The leader this node knows (itself when leading), or undefined. JSON.stringify gives its id as text. */
   get leader(): LeaderInfo | undefined {
@@ -116,31 +128,21 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return leader && leaderInfo(leader, this.#election.leaderMetadata);
   }
 
-  get term(): bigint {
-    return this.#election.term;
-  }
+  get term(): bigint { return this.#election.term; }
 
   /** Own identity: id, advertised unicast address and per-start nonce. */
-  get self(): NodeIdentity {
-    return this.#self;
-  }
+  get self(): NodeIdentity { return this.#self; }
 
-  get interface(): BoundInterface {
-    return this.#nic;
-  }
+  get interface(): BoundInterface { return this.#nic; }
 
   get group(): { group: string; port: number; family: 4 | 6 } {
     return { ...this.#options.group };
   }
 
   /** The election timers in force (defaults filled in), e.g. to derive a failover bound. */
-  get timers(): ParticipantTimers {
-    return participantTimers(this.#election.options);
-  }
+  get timers(): ParticipantTimers { return participantTimers(this.#election.options); }
 
-  get counters(): ParticipantCounters {
-    return this.#counters.snapshot(this.#election.counters);
-  }
+  get counters(): ParticipantCounters { return this.#counters.snapshot(this.#election.counters); }
 
   /**
    * Opens the socket, joins the group on the NIC and starts the election. After a failed
@@ -166,8 +168,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     const { group, port } = this.#options.group;
     this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
     this.#drive(() => this.#election.start(performance.now()));
-    // The NIC may have broken between the constructor and now.
+    // The NIC may have broken between the constructor and now; a check may fail from the start.
     this.#faults.check();
+    if (this.#health.fault !== undefined) this.#faults.healthChanged(this.#health.fault);
+    this.#health.start();
   }
 
   /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
@@ -193,6 +197,29 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#metadata = bytes;
   }
 
+  /** The base priority from now on (1..254, v1 only); the effective one adds the checks' weights. */
+  setPriority(priority: number): void {
+    checkPriority(priority, 'priority', this.#options.wire);
+    this.#health.base = priority;
+  }
+
+  /** The priority this node ranks by now: its base plus the weights of its checks, clamped to 1..254. */
+  get priority(): number { return this.#health.effectivePriority; }
+
+  /** Each health check's state, success and failure counts and last error (and the priority file's). */
+  get checks(): CheckStatus[] { return this.#health.checks; }
+
+  /**
+   * Leaves office at once (a RESIGN naming the highest node it knows, which takes over) and stays a
+   * follower that may not lead for `holdMs`. The socket stays open; nothing is closed. v1 only.
+   */
+  resign({ holdMs = 0 }: { readonly holdMs?: number } = {}): void {
+    if (this.#options.wire === 'go') throw codedError('ERR_MULTIBULLY_UNSUPPORTED', "resign() is not available with wire 'go': the Go format has no RESIGN");
+    checkHoldMs(holdMs);
+    if (this.#phase !== 'running') throw codedError('ERR_MULTIBULLY_NOT_RUNNING', `participant cannot resign: it is ${this.#phase}`);
+    this.#drive(() => this.#election.resign(performance.now(), { holdMs }));
+  }
+
   async #stopNow(): Promise<void> {
     const wasRunning = this.#phase === 'running';
     this.#phase = 'stopping';
@@ -203,12 +230,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#timer = this.#timerStep = undefined;
     this.#faults.close();
     this.#prober.close();
+    this.#health.stop();
     let events: readonly CoreEvent[] = [];
     try {
       if (wasRunning) {
         const ready = this.#election.stop(performance.now());
         events = ready.events;
-        this.#send(ready.messages);
+        this.#sender.send(this.#socket, ready.messages);
       }
     } finally {
       // Whatever happened while resigning, the socket is released (its fd is closed on return).
@@ -261,7 +289,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     let ready: Ready;
     try {
       ready = run();
-      this.#send(ready.messages);
+      this.#sender.send(this.#socket, ready.messages);
     } catch (error) {
       return this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
     } finally {
@@ -272,41 +300,6 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (this.#election.role === 'fault' && !this.#faults.fault) this.#faults.coreFaulted('send-failing');
     this.#report(ready.events);
     if (this.#phase === 'running') this.#faults.checkSendOutage();
-  }
-
-  #send(messages: readonly Message[]): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    const { group, port } = this.#options.group;
-    for (const message of messages) {
-      let packet: Buffer;
-      try {
-        packet = this.#codec.encode(message);
-      } catch (error) {
-        // A bug, never an input: logged and counted, the election goes on as after a lost packet.
-        this.#counters.sendFailures++;
-        this.#log.error({ err: error, type: message.type }, 'cannot encode a message; it is not sent');
-        continue;
-      }
-      let delivered: boolean;
-      try {
-        delivered = socket.send(packet, group, port);
-      } catch (error) {
-        // A down link or a missing route loses this packet; the election copes with loss, and
-        // failures that last over a heartbeat put the participant in fault.
-        this.#counters.sendFailures++;
-        this.#faults.noteSendFailure(error, message.type);
-        continue;
-      }
-      if (delivered) {
-        this.#counters.sent++;
-        this.#faults.noteSendSuccess(message.type);
-        this.#packetLog.trace({ type: message.type, term: message.term }, 'sent');
-      } else {
-        this.#counters.sendFailures++;
-        this.#packetLog.debug({ type: message.type }, 'send would block; packet dropped');
-      }
-    }
   }
 
   #armTimer(): void {
@@ -391,7 +384,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#log.warn({ from: this.#self.address, to: address }, 'the interface address changed; rejoining with the new one');
       this.#counters.retire(this.#election.counters);
       this.#self = identityOn(this.#options.id, address, this.#options.wire);
-      this.#election = createElection(this.#options, this.#self, this.#metadata);
+      this.#election = createElection(this.#options, this.#self, this.#metadata, this.#health.effectivePriority);
     }
     this.#log.info({ interface: status.name, index: status.index }, 'interface recovered; rejoined the group');
     return true;

@@ -1,5 +1,6 @@
 // The Participant's public shapes: what it says about the leader, its NIC, and its typed events.
 import type { ConflictReason, FaultReason, NodeIdentity, Role, StateReason, TermReason } from '../core/types';
+import type { CheckStatus } from '../health';
 
 export interface LeaderInfo {
   readonly id: bigint;
@@ -28,5 +29,7 @@ export interface ParticipantEvents {
   fault: [{ reason: FaultReason; detail: string }];
   /** Another instance uses our (id, address); repeated (rate-limited) while it lasts. */
   conflict: [{ other: NodeIdentity; reason: ConflictReason }];
+  /** A check (or the priority file) turned good or bad, or the effective priority changed. */
+  health: [{ priority: number; checks: CheckStatus[] }];
   error: [Error];
 }

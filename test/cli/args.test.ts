@@ -16,14 +16,36 @@ describe('CLI argument parsing', () => {
       '--no-preempt', '--metadata', 'hello', '--ttl', '2', '--on-leader', 'echo L', '--on-follower', 'echo F',
       '--hook-timeout', '500', '--log-level', 'debug', '--on-fault', 'echo X', '--on-stop', 'echo S', '--notify', '/bin/n',
       '--vip', '10.0.0.100/24', '--vip', '2001:db8::10/64', '--status-file', '/run/mb.json', '--no-parent-watch', '--no-probe',
+      '--priority', '150', '--preempt-delay', '2000', '--priority-file', '/run/prio',
+      '--check', 'pidof haproxy', '--check-name', 'haproxy', '--check-interval', '2000', '--check-fall', '2', '--check-weight', '-50',
+      '--check', 'test -f /run/ok', '--check-rise', '3', '--check-timeout', '500', '--check-init-fail',
     ]);
     expect(args).toEqual({
       command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
       secretFile: '/tmp/s', wire: 'go', preempt: false, probeLeader: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
       onFault: 'echo X', onStop: 'echo S', notify: '/bin/n', hookTimeoutMs: 500, logLevel: 'debug',
       vips: [{ address: '10.0.0.100', prefixLength: 24, family: 4 }, { address: '2001:db8::10', prefixLength: 64, family: 6 }],
-      statusFile: '/run/mb.json', parentWatch: false,
+      statusFile: '/run/mb.json', parentWatch: false, priority: 150, preemptDelayMs: 2000, priorityFile: '/run/prio',
+      checks: [
+        { command: 'pidof haproxy', name: 'haproxy', intervalMs: 2000, fall: 2, weight: -50 },
+        { command: 'test -f /run/ok', name: 'check2', rise: 3, timeoutMs: 500, initFail: true },
+      ],
     });
+  });
+
+  it.each([
+    [['--check-weight', '-5'], /^--check-weight must follow the --check it applies to$/],
+    [['--check', 'true', '--check-fall', '2', '--check-fall', '3'], /^--check-fall is given twice for --check "true"$/],
+    [['--check', 'true', '--check-weight', '254'], /^--check-weight must be an integer from -253 to 253, got "254"$/],
+    [['--check', 'true', '--check-interval', '5'], /^--check-interval must be an integer of at least 10, got "5"$/],
+    [['--check', 'a', '--check-name', 'x', '--check', 'b', '--check-name', 'x'], /check names must be non-empty and unique/],
+    [['--check', ''], /^--check needs a command$/],
+    [['--priority', '0'], /^--priority must be an integer from 1 to 254, got "0"$/],
+    [['--priority', '255'], /^--priority must be an integer from 1 to 254/],
+    [['--preempt-delay', '-1'], /^--preempt-delay must be a non-negative integer/],
+    [['--priority-file', ''], /^--priority-file needs a value$/],
+  ])('refuses bad health flags: %j', (extra, message) => {
+    expect(() => parseCliArgs([...REQUIRED, ...extra])).toThrow(message);
   });
 
   it('defaults: no floating address, no status file, the parent watched', () => {
@@ -86,11 +108,11 @@ describe('CLI argument parsing', () => {
   });
 
   it.each([
-    [['-i', 'lo', '--address', '239.1.2.3:9', '--id', '1', '--interface', 'eth0'], '--interface is given more than once (-i lo, then --interface eth0): give it once; only --vip may be repeated'],
-    [[...REQUIRED, '--id', '8'], '--id is given more than once (--id 7, then --id 8): give it once; only --vip may be repeated'],
-    [[...REQUIRED, '--id', '-1'], '--id is given more than once (--id 7, then --id -1): give it once; only --vip may be repeated'],
-    [[...REQUIRED, '--heartbeat=50', '--heartbeat', '50'], '--heartbeat is given more than once (--heartbeat 50, then --heartbeat 50): give it once; only --vip may be repeated'],
-    [[...REQUIRED, '--no-probe', '--no-probe'], '--no-probe is given more than once (--no-probe, then --no-probe): give it once; only --vip may be repeated'],
+    [['-i', 'lo', '--address', '239.1.2.3:9', '--id', '1', '--interface', 'eth0'], '--interface is given more than once (-i lo, then --interface eth0): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--id', '8'], '--id is given more than once (--id 7, then --id 8): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--id', '-1'], '--id is given more than once (--id 7, then --id -1): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--heartbeat=50', '--heartbeat', '50'], '--heartbeat is given more than once (--heartbeat 50, then --heartbeat 50): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--no-probe', '--no-probe'], '--no-probe is given more than once (--no-probe, then --no-probe): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
     [['interfaces', '--json', '--json'], '--json is given more than once (--json, then --json): give it once'],
   ])('refuses a repeated single-value flag: %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(new UsageError(message));

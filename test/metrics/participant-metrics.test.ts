@@ -48,6 +48,19 @@ describe('prometheusText(participant)', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
+  it('adds the effective priority and each check (up, failures) where the node has them', () => {
+    const checks = [
+      { name: 'haproxy', state: 'bad' as const, weight: -50, successes: 9, failures: 3, lastError: 'exited with code 1' },
+      { name: 'priority-file', state: 'good' as const, weight: 20, successes: 4, failures: 0, lastError: undefined },
+    ];
+    const text = prometheusText(standIn({ priority: 70, checks }));
+    expect(samplesOf(text, 'multibully_priority')).toEqual([`multibully_priority{${LABELS}} 70`]);
+    expect(samplesOf(text, 'multibully_check_up')).toEqual([`multibully_check_up{${LABELS},check="haproxy"} 0`, `multibully_check_up{${LABELS},check="priority-file"} 1`]);
+    expect(samplesOf(text, 'multibully_check_failures_total')).toEqual([`multibully_check_failures_total{${LABELS},check="haproxy"} 3`, `multibully_check_failures_total{${LABELS},check="priority-file"} 0`]);
+    expect(text).toMatch(/^# TYPE multibully_check_failures_total counter$/m);
+    expect(prometheusText(standIn({ priority: 70 }))).not.toMatch(/multibully_check_up/);
+  });
+
   it('reads state, term and counters into labelled samples', () => {
     const text = prometheusText(standIn());
     expect(samplesOf(text, 'multibully_state')).toEqual(

@@ -1,0 +1,61 @@
+// Sends what the core wants sent: each message encoded and multicast to the group. A failure to
+// encode or send loses that packet only (the election copes with loss); it is counted, and failed
+// sends are the fault domain's evidence of a send outage.
+import type { Message } from '../core/types';
+import type { GroupAddress } from '../address';
+import type { MulticastSocket } from '../socket';
+import type { Codec } from '../wire';
+import type { TrafficCounters } from './counters';
+import type { FaultDomain } from './fault-domain';
+import type { Logger, PacketLogger } from './logger';
+
+export interface GroupSenderParts {
+  readonly codec: Codec;
+  readonly group: GroupAddress;
+  readonly counters: TrafficCounters;
+  readonly faults: FaultDomain;
+  readonly log: Logger;
+  readonly packetLog: PacketLogger;
+}
+
+export class GroupSender {
+  readonly #parts: GroupSenderParts;
+
+  constructor(parts: GroupSenderParts) {
+    this.#parts = parts;
+  }
+
+  send(socket: MulticastSocket | undefined, messages: readonly Message[]): void {
+    if (!socket) return;
+    const { codec, group: { group, port }, counters, faults, log, packetLog } = this.#parts;
+    for (const message of messages) {
+      let packet: Buffer;
+      try {
+        packet = codec.encode(message);
+      } catch (error) {
+        // A bug, never an input: logged and counted, the election goes on as after a lost packet.
+        counters.sendFailures++;
+        log.error({ err: error, type: message.type }, 'cannot encode a message; it is not sent');
+        continue;
+      }
+      let delivered: boolean;
+      try {
+        delivered = socket.send(packet, group, port);
+      } catch (error) {
+        // A down link or a missing route loses this packet; failures that last over a heartbeat
+        // put the participant in fault.
+        counters.sendFailures++;
+        faults.noteSendFailure(error, message.type);
+        continue;
+      }
+      if (delivered) {
+        counters.sent++;
+        faults.noteSendSuccess(message.type);
+        packetLog.trace({ type: message.type, term: message.term }, 'sent');
+      } else {
+        counters.sendFailures++;
+        packetLog.debug({ type: message.type }, 'send would block; packet dropped');
+      }
+    }
+  }
+}

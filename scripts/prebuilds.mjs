@@ -34,16 +34,18 @@ function fail(message) {
   throw new PrebuildError(message);
 }
 
-function defaultArches() {
+/** MULTIBULLY_PREBUILDS=x64,… replaces the default architectures; unset or empty: undefined. */
+function archesFromEnvironment() {
   const chosen = process.env.MULTIBULLY_PREBUILDS;
-  if (chosen === undefined || chosen === '') return ['x64', 'arm64'];
+  if (chosen === undefined || chosen === '') return undefined;
   const arches = chosen.split(',').map((a) => a.trim()).filter(Boolean);
   if (arches.length === 0) fail(`MULTIBULLY_PREBUILDS=${JSON.stringify(chosen)} names no architecture (x64, arm64)`);
   return arches;
 }
 
 function parseArgs(argv) {
-  const args = { arches: defaultArches(), out: ROOT };
+  const args = { arches: ['x64', 'arm64'], out: ROOT };
+  args.arches = archesFromEnvironment() ?? args.arches;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];

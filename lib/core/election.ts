@@ -306,8 +306,11 @@ export class Election {
     }
     if (message.type === 'resign') {
       this.#knownNodes.forget(from);
-    } else if (!this.#fence.isStale(term)) {
-      // Traffic from before the current leader (or replayed) says nothing about who is alive.
+    } else if (!this.#fence.isStale(term) || (message.type === 'election' && !higher)) {
+      // Traffic from before the current leader (or replayed) says nothing about who is alive; but
+      // a joiner's ELECTION carries the term it knows (none yet), and a RESIGN must be able to
+      // name it. A lower node never changes our rank: at worst a replayed one is named, and the
+      // followers' own round follows (see #stepFollower's resign).
       this.#knownNodes.note(from);
     }
     const heard: Heard = { type: message.type, from, term, higher, metadata: message.metadata, successor: message.successor };

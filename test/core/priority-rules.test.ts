@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from './cluster';
-import { leaderAt, makeElection, msg, node } from './harness';
+import type { Election } from '../../lib/core';
+import { followerOf, leaderAt, makeElection, msg, node, runUntil, types } from './harness';
 
 const HB = 100;
 
@@ -180,6 +181,34 @@ describe('planned handover', () => {
     expect(cluster.leaders()).toEqual([]);
     cluster.runUntil(diedAt + 3_000);
     expect(cluster.leaders()).toEqual([1]);
+  });
+});
+
+describe('whom a resigning leader knows', () => {
+  const resignsOf = (ready: ReturnType<Election['stop']>) => ready.messages.filter((m) => m.type === 'resign');
+
+  it('a joiner whose first ELECTION carries no term yet (older than the leader\'s) is named successor', () => {
+    const leader = leaderAt(node(9));
+    expect(leader.term).toBeGreaterThan(0n);
+    leader.receive(msg('election', node(5), 0n), 10_000);
+    const resigns = resignsOf(leader.stop(10_010));
+    expect(resigns).toHaveLength(2);
+    expect(resigns[0]!.successor).toEqual(node(5));
+  });
+
+  it('without any message from a follower the RESIGN names nobody (the round decides)', () => {
+    const leader = leaderAt(node(9));
+    const resigns = resignsOf(leader.stop(10_010));
+    expect(resigns).toHaveLength(2);
+    expect(resigns[0]!.successor).toBeUndefined();
+  });
+
+  it('an old-term ELECTION from a higher node is still not noted: it never lengthens the skew', () => {
+    const follower = followerOf(node(3), node(9), 4n);
+    follower.receive(msg('election', node(7), 1n), 10_000); // older than the fenced term: a replay
+    const resigned = follower.receive(msg('resign', node(9), 4n), 10_001);
+    // Rank 0 (only the resigned leader was above it): it speaks at once, no skew for node 7.
+    expect([...types(resigned), ...types(runUntil(follower, 10_001))]).toContain('election');
   });
 });
 

@@ -103,6 +103,16 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
   const stopHooksMs = hooks.hooks('stopped') ? Math.min(args.hookTimeoutMs, STOP_HOOKS_MAX_MS) : 0;
   let parentWatch: { stop(): void } | undefined;
   const shutdown = (why: string): void => {
+    // Resign before anything else: the successor's takeover starts with our RESIGN. Only the
+    // floating addresses go earlier, since the next leader may add them as soon as it hears it.
+    if (vip) {
+      try {
+        vip.release();
+      } catch (error) {
+        logger.error({ err: error }, 'floating address: release failed');
+      }
+    }
+    const stopped = participant.stop(); // the RESIGN is sent before this returns
     logger.info({ signal: why }, 'stopping');
     const deadline = SHUTDOWN_DEADLINE_MS + stopHooksMs;
     let exitCode = 0;
@@ -113,17 +123,9 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
     setTimeout(exit, deadline).unref();
     parentWatch?.stop();
     void (async () => {
-      // Removed first: the next leader may add the same address as soon as we resign.
-      if (vip) {
-        try {
-          vip.release();
-        } catch (error) {
-          logger.error({ err: error }, 'floating address: release failed');
-        }
-      }
       const hooksStopped = hooks.shutdown(HOOK_GRACE_MS, HOOK_KILL_WAIT_MS);
       try {
-        await participant.stop();
+        await stopped;
         print('stopped', undefined);
       } catch (error) {
         logger.error({ err: error }, 'stop failed');

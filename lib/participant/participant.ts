@@ -26,10 +26,14 @@ import { packetLogger, type Logger, type PacketLogger } from './logger';
 import { createCodec, createElection, openGroupSocket } from './components';
 import { bindInterface } from './nic-binding';
 import { cannotStart, type Phase } from './phase';
+import { rehearseHandover } from './rehearsal';
 import { participantTimers, resolveParticipantOptions, runtimeMetadata, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
 import { emitSafely } from './safe-emit';
 import type { BoundInterface, LeaderInfo, ParticipantEvents } from './types';
 import { waitForLeader, type WaitForLeaderOptions } from './wait-for-leader';
+
+/** The reason #stopped is aborted with (never read: waitForLeader rejects with its own error). */
+const STOPPED = 'stopped';
 
 /**
  * Events are delivered synchronously, after the participant has settled its own state (socket
@@ -156,6 +160,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       throw abortReason(signal);
     }
     try {
+      rehearseHandover(this.#options);
+    } catch (error) {
+      // Only a warm-up: a failure (a bug) costs speed, never the start.
+      this.#log.warn({ err: error }, 'handover rehearsal failed');
+    }
+    try {
       this.#socket = this.#openSocket(this.#nic.index);
       this.#faults.open();
     } catch (error) {
@@ -223,22 +233,25 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   async #stopNow(): Promise<void> {
     const wasRunning = this.#phase === 'running';
     this.#phase = 'stopping';
-    this.#stopped.abort();
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    clearTimeout(this.#timer);
-    clearImmediate(this.#timerStep);
-    this.#timer = this.#timerStep = undefined;
-    this.#faults.close();
-    this.#prober.close();
-    this.#health.stop();
     let events: readonly CoreEvent[] = [];
     try {
+      // The RESIGN goes out first: the successor's clock starts here (nothing below can run
+      // in between, it is all synchronous).
       if (wasRunning) {
         const ready = this.#election.stop(performance.now());
         events = ready.events;
         this.#sender.send(this.#socket, ready.messages);
       }
     } finally {
+      // The reason is never read: a default one would build a DOMException, slow the first time.
+      this.#stopped.abort(STOPPED);
+      this.#options.signal?.removeEventListener('abort', this.#onAbort);
+      clearTimeout(this.#timer);
+      clearImmediate(this.#timerStep);
+      this.#timer = this.#timerStep = undefined;
+      this.#faults.close();
+      this.#prober.close();
+      this.#health.stop();
       // Whatever happened while resigning, the socket is released (its fd is closed on return).
       this.#closeSocket();
       this.#phase = 'stopped';
@@ -336,26 +349,36 @@ export class Participant extends EventEmitter<ParticipantEvents> {
    */
   #report(events: readonly CoreEvent[], fromStop = false): void {
     this.#counters.noteEvents(events);
-    for (const event of events) {
-      if (!fromStop && this.#phase !== 'running') return;
-      const { type, ...payload } = event;
-      switch (event.type) {
-        case 'state':
-          this.#log.info(payload, 'state change');
-          break;
-        case 'term':
-          this.#log.debug(payload, 'term raised');
-          break;
-        case 'conflict':
-          this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
-          break;
-        case 'follower':
+    let reported = 0;
+    try {
+      for (const event of events) {
+        if (!fromStop && this.#phase !== 'running') return;
+        reported++;
+        const { type, ...payload } = event;
+        if (event.type === 'follower') {
           emitSafely(this, 'follower', { leader: leaderInfo(event.leader, event.metadata), term: event.term });
           continue;
+        }
+        emitSafely(this, type, payload as never);
+        const fault = this.#faults.fault;
+        if (event.type === 'state' && event.to === 'fault' && fault && this.#phase === 'running') emitSafely(this, 'fault', { ...fault });
       }
-      emitSafely(this, type, payload as never);
-      const fault = this.#faults.fault;
-      if (event.type === 'state' && event.to === 'fault' && fault && this.#phase === 'running') emitSafely(this, 'fault', { ...fault });
+    } finally {
+      // Logged once the listeners ran: a log line costs a write, and what a takeover's listeners
+      // do (the floating address, the 'leader' line) comes first.
+      for (const event of events.slice(0, reported)) this.#logEvent(event);
+    }
+  }
+
+  #logEvent(event: CoreEvent): void {
+    const { type: _type, ...payload } = event;
+    switch (event.type) {
+      case 'state':
+        return this.#log.info(payload, 'state change');
+      case 'term':
+        return this.#log.debug(payload, 'term raised');
+      case 'conflict':
+        return this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
     }
   }
 

@@ -71,3 +71,24 @@ describe('per-packet log entries', () => {
     expect(debugOnly.entries.filter((e) => e.level === 'trace')).toEqual([]);
   });
 });
+
+describe('the log of a transition', () => {
+  it('is written after its listeners ran: a takeover\'s "leader" listener comes before the "state change" entry', async () => {
+    const { address, cluster } = freshGroup();
+    const journal: string[] = [];
+    const logger = recordingLogger();
+    const log = logger.info;
+    logger.info = (objOrMsg: unknown, msg?: string) => {
+      journal.push(`log ${typeof objOrMsg === 'string' ? objOrMsg : String(msg)} ${JSON.stringify((objOrMsg as { to?: string }).to ?? '')}`);
+      return log(objOrMsg, msg);
+    };
+    const [node] = participants([3], { address, cluster, logger });
+    cleanup.push(() => node!.stop());
+    node!.on('state', ({ to }) => journal.push(`state ${to}`));
+    node!.on('leader', () => journal.push('leader'));
+    await node!.start();
+    await waitUntil(() => node!.isLeader, 5_000, 'node 3 to lead alone');
+    const taking = journal.slice(journal.indexOf('state leader'));
+    expect(taking.slice(0, 3)).toEqual(['state leader', 'leader', 'log state change "leader"']);
+  });
+});

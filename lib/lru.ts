@@ -37,6 +37,10 @@ export class LruMap<K, V> implements Iterable<[K, V]> {
     return this.#entries.delete(key);
   }
 
+  clear(): void {
+    this.#entries.clear();
+  }
+
   /** Least recently used first. */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.#entries.entries();

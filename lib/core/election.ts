@@ -499,7 +499,7 @@ export class Election {
    * leader timed out keeps the higher nodes it heard electing (`keepWaitingOn`): it may wait for them.
    */
   #resetRound({ keepWaitingOn = false }: { readonly keepWaitingOn?: boolean } = {}): void {
-    this.#leader = undefined;
+    this.#setLeader(undefined);
     this.#leaderMetadata = undefined;
     if (!keepWaitingOn) this.#higher.clearRound();
   }
@@ -544,7 +544,7 @@ export class Election {
     if (!this.#go) this.#okSender.cancel();
     this.#resetRound();
     this.#clearRoleTimers();
-    this.#leader = this.#self;
+    this.#setLeader(this.#self);
     this.#leaderMetadata = this.#metadata.length > 0 ? this.#metadata : undefined;
     this.#fence.set(this.#self, term);
     this.#transition('leader', reason);
@@ -581,7 +581,7 @@ export class Election {
       this.#clearRoleTimers();
       this.#transition('follower', reason);
     }
-    this.#leader = leader;
+    this.#setLeader(leader);
     this.#leaderMetadata = metadata;
     this.#leaderTimeout.heard(heardAt);
     if (changed) {
@@ -610,6 +610,7 @@ export class Election {
   #advertiseStanding(): void {
     this.#self = { ...this.#identity, priority: this.#standing.advertised(this.#now) };
     this.#knownNodes.self = this.#self;
+    if (this.#role === 'leader') this.#knownNodes.leader = this.#self;
   }
 
   /** Where we stand against our leader changed (see preemption.ts); `due`: its delay ran out. */
@@ -679,6 +680,12 @@ export class Election {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The leader in office (ourselves while leading): the known nodes protect it and the nodes below it. */
+  #setLeader(leader: RankedNode | undefined): void {
+    this.#leader = leader;
+    this.#knownNodes.leader = leader;
+  }
 
   #leaderIsFresh(): boolean {
     return this.#leader !== undefined && this.#leaderTimeout.isFresh(this.#now);

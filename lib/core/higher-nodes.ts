@@ -1,11 +1,17 @@
 // The higher nodes electing: those that told this node to wait in the round under way (forgotten
 // if they never announce), and when one was last heard electing, so that a follower whose leader
-// times out waits for a higher node's COORDINATOR instead of speaking.
+// times out waits for a higher node's COORDINATOR instead of speaking. Packets can make up any
+// number of higher instances, so the set is bounded: past MAX_WAITING_ON the one heard longest ago
+// goes. Losing one only means it is not forgotten among the known nodes when the wait times out.
+import { LruMap } from '../lru';
 import { instanceKey, type RankedNode } from './priority';
 import type { NodeIdentity } from './types';
 
+/** Higher instances one round waits on, at most (a real cluster has a handful electing at once). */
+export const MAX_WAITING_ON = 64;
+
 export class HigherNodes {
-  readonly #waitingOn = new Map<string, RankedNode>();
+  readonly #waitingOn = new LruMap<string, RankedNode>(MAX_WAITING_ON);
   #lastHeardAt = -Infinity;
 
   /** `node` is alive and electing at `now`: the round waits for its COORDINATOR. */
@@ -25,8 +31,8 @@ export class HigherNodes {
   }
 
   /** The nodes the round waited for. */
-  waitedFor(): IterableIterator<RankedNode> {
-    return this.#waitingOn.values();
+  waitedFor(): RankedNode[] {
+    return [...this.#waitingOn].map(([, node]) => node);
   }
 
   /** A new round: nobody told us to wait yet. */

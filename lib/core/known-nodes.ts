@@ -4,12 +4,19 @@
 // leader, it was our leader and a lower node took office after it, or it promised COORDINATOR and
 // never sent it). A stale entry only makes the skew longer, never the outcome wrong; the rank is
 // capped anyway.
-import { LruMap } from '../lru';
+//
+// The table is bounded (MAX_KNOWN_NODES): past it the node heard longest ago goes, since packets
+// can make up any number of nodes. Followers are silent, so that order alone would let a flood of
+// made-up nodes evict the ones that matter. So the leader in office and the PROTECTED_BELOW_LEADER
+// highest nodes below it (its successors, and the nodes a follower ranks itself against) are never
+// evicted: a newcomer evicts one of them only by outranking it, never by being recent.
 import type { ResolvedElectionOptions } from './options';
 import { comparePriority, nodeKey, type RankedNode } from './priority';
 import { INELIGIBLE_PRIORITY, type NodeIdentity } from './types';
 
-const MAX_KNOWN_NODES = 4096;
+export const MAX_KNOWN_NODES = 4096;
+/** More than the skew counts (maxSkewRank) and the one next in line: rank and successor stay right. */
+export const PROTECTED_BELOW_LEADER = 12;
 /**
  * The follower next in line (no known node above it but the leader) probes the leader and tells
  * joiners so. One, not two: joiners then learn exactly one node above them from its OK, and a node
@@ -23,12 +30,19 @@ type RankOptions = Pick<ResolvedElectionOptions, 'skewStepMs' | 'maxSkewRank' | 
 export class KnownNodes {
   #self: RankedNode;
   readonly #options: RankOptions;
-  /** With the priority each was last heard with; least recently heard first, the one heard longest ago goes when the table is full. */
-  readonly #nodes = new LruMap<string, RankedNode>(MAX_KNOWN_NODES);
+  readonly #capacity: number;
+  /** With the priority each was last heard with; least recently heard first (Map order). */
+  readonly #nodes = new Map<string, RankedNode>();
+  /** The leader in office as this node sees it (itself while it leads); undefined during a round. */
+  #leaderKey: string | undefined;
+  #leader: RankedNode | undefined;
+  /** The highest known nodes below the leader (all of them without one), highest first: never evicted. */
+  #protected: Array<{ readonly key: string; readonly node: RankedNode }> = [];
 
-  constructor(self: RankedNode, options: RankOptions) {
+  constructor(self: RankedNode, options: RankOptions, capacity = MAX_KNOWN_NODES) {
     this.#self = self;
     this.#options = options;
+    this.#capacity = capacity;
   }
 
   /** This node as it ranks now (its priority changed). */
@@ -36,8 +50,31 @@ export class KnownNodes {
     this.#self = self;
   }
 
+  /** The leader in office (this node itself while it leads), or undefined: what protection is measured from. */
+  set leader(leader: RankedNode | undefined) {
+    const key = leader === undefined ? undefined : nodeKey(leader);
+    if (key === this.#leaderKey && (leader === undefined || comparePriority(leader, this.#leader!) === 0)) return;
+    this.#leaderKey = key;
+    this.#leader = leader;
+    this.#rebuildProtected();
+  }
+
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  /** Whether a flood of newcomers can evict `node` (see the file comment). */
+  isProtected(node: NodeIdentity): boolean {
+    const key = nodeKey(node);
+    return key === this.#leaderKey || this.#protected.some((entry) => entry.key === key);
+  }
+
   note(node: RankedNode): void {
-    this.#nodes.set(nodeKey(node), node);
+    const key = nodeKey(node);
+    const known = this.#nodes.delete(key);
+    this.#nodes.set(key, node);
+    this.#reconsider(key, node);
+    if (!known && this.#nodes.size > this.#capacity) this.#evictOne();
   }
 
   /**
@@ -55,7 +92,9 @@ export class KnownNodes {
   }
 
   forget(node: NodeIdentity): void {
-    this.#nodes.delete(nodeKey(node));
+    const key = nodeKey(node);
+    this.#nodes.delete(key);
+    if (this.#protected.some((entry) => entry.key === key)) this.#rebuildProtected();
   }
 
   /** How many known nodes outrank this one, capped at maxSkewRank. */
@@ -78,6 +117,47 @@ export class KnownNodes {
   /** No known node between this one and `leader`. */
   nextInLineBelow(leader: NodeIdentity): boolean {
     return this.#rankOf(PROBING_RANKS, leader) < PROBING_RANKS;
+  }
+
+  /** The least recently heard node that is not protected goes (there is always one: capacity > protected). */
+  #evictOne(): void {
+    for (const key of this.#nodes.keys()) {
+      if (key === this.#leaderKey || this.#protected.some((entry) => entry.key === key)) continue;
+      this.#nodes.delete(key);
+      return;
+    }
+  }
+
+  /** A node below the leader (any node, without one). */
+  #belowLeader(node: RankedNode): boolean {
+    return this.#leader === undefined || comparePriority(node, this.#leader) < 0;
+  }
+
+  /** `node` was heard (maybe with a new priority): keep the protected list right, in O(PROTECTED_BELOW_LEADER). */
+  #reconsider(key: string, node: RankedNode): void {
+    const at = this.#protected.findIndex((entry) => entry.key === key);
+    if (at >= 0) this.#protected.splice(at, 1);
+    const inserted = key !== this.#leaderKey && this.#belowLeader(node) && this.#insertProtected(key, node);
+    // It left the list (it now ranks above the leader): another known node may take its place.
+    if (at >= 0 && !inserted) this.#rebuildProtected();
+  }
+
+  #insertProtected(key: string, node: RankedNode): boolean {
+    const list = this.#protected;
+    if (list.length >= PROTECTED_BELOW_LEADER && comparePriority(node, list.at(-1)!.node) <= 0) return false;
+    let i = list.length;
+    while (i > 0 && comparePriority(node, list[i - 1]!.node) > 0) i--;
+    list.splice(i, 0, { key, node });
+    if (list.length > PROTECTED_BELOW_LEADER) list.pop();
+    return true;
+  }
+
+  /** O(n): when the leader changes, or a protected node is forgotten. */
+  #rebuildProtected(): void {
+    this.#protected = [];
+    for (const [key, node] of this.#nodes) {
+      if (key !== this.#leaderKey && this.#belowLeader(node)) this.#insertProtected(key, node);
+    }
   }
 
   /** How many known nodes (other than `except`) outrank this one, capped at `cap`. */

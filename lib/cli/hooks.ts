@@ -91,7 +91,8 @@ export class HookRunner {
   /** Notifications replaced while waiting since the last job started, for the debug log. */
   #coalesced = 0;
   #closed = false;
-  #idleWaiters: Array<() => void> = [];
+  /** One promise for every idle() caller of a busy period: O(1) whatever the notification rate. */
+  #idle: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
 
   constructor(
     private readonly commands: HookCommands,
@@ -138,7 +139,12 @@ export class HookRunner {
   /** Resolves once no job is running or waiting. */
   idle(): Promise<void> {
     if (!this.#busy) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    if (this.#idle === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.#idle = { promise, resolve };
+    }
+    return this.#idle.promise;
   }
 
   /** Kills hooks still running (with their process groups) and drops the waiting one; later notifications are ignored. */
@@ -259,7 +265,9 @@ export class HookRunner {
       }
     }
     this.#busy = false;
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle?.resolve();
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HookRunner, runHook, type HookContext } from '../../lib/cli/hooks';
 import type { Logger } from '../../lib/participant/logger';
+import { heapAfterGc, MiB } from '../heap';
 
 const dir = mkdtempSync(join(tmpdir(), 'mb-hooks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,6 +162,23 @@ describe('hooks', () => {
     expect(ran.at(-1)).toBe('leader 2000');
     expect(Date.now() - started).toBeLessThan(15_000);
   });
+
+  it('holds O(1) memory under 1,000,000 notifications while one hook runs (issue 20: 162 MiB before)', async () => {
+    const out = join(dir, 'million.txt');
+    const runner = new HookRunner(slowRecorder(out, '1'), 10_000, recordingLogger());
+    void runner.notify(transition(0)); // starts the one that runs (1 s)
+    const before = heapAfterGc();
+    const idle = new Set<Promise<void>>();
+    for (let n = 1; n <= 1_000_000; n++) {
+      const done = runner.notify(transition(n));
+      if (n % 100_000 === 0) idle.add(done);
+    }
+    const grown = heapAfterGc() - before;
+    expect(grown).toBeLessThan(4 * MiB);
+    expect(idle.size).toBe(1); // every caller of a busy period shares one promise
+    await runner.idle();
+    expect(lines(out)).toEqual(['leader 0', 'leader 1000000']); // the running one, then only the latest
+  }, 30_000);
 
   it('skips a waiting hook whose state, leader and term are those of the hook that last ran', async () => {
     const out = join(dir, 'same.txt');

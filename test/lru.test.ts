@@ -23,6 +23,17 @@ describe('LruMap', () => {
     expect([...map].map(([key]) => key)).toEqual(['b', 'c']);
   });
 
+  it("with 'refuse', a full map keeps its entries and takes no new key", () => {
+    const map = new LruMap<string, number>(2, 'refuse');
+    expect(map.set('a', 1)).toBe(true);
+    expect(map.set('b', 2)).toBe(true);
+    expect(map.set('c', 3)).toBe(false);
+    expect(map.set('a', 4)).toBe(true); // a known key is updated
+    expect([...map]).toEqual([['b', 2], ['a', 4]]);
+    map.delete('b');
+    expect(map.set('c', 3)).toBe(true);
+  });
+
   it('deletes, and stays bounded under a million distinct keys', () => {
     const map = new LruMap<number, number>(100);
     for (let i = 0; i < 1_000_000; i++) map.set(i, i);

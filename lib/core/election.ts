@@ -16,7 +16,7 @@ import { checkMessage } from './message';
 import { OkSender } from './ok-sender';
 import { checkHoldMs, checkPriority, metadataCopy, resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options';
 import { EMPTY_READY, Outbox } from './outbox';
-import { compareInstance, comparePriority, identityOf, sameInstance, sameNode, type RankedNode } from './priority';
+import { compareInstance, comparePriority, identityOf, sameInstance, sameNode, withPriority, type RankedNode } from './priority';
 import { HigherNodes } from './higher-nodes';
 import { Preemption } from './preemption';
 import { ProbeHint } from './probe-hint';
@@ -290,7 +290,7 @@ export class Election {
   // ---- input: one step function per role (etcd raft style) -----------------------------------
 
   #handle(message: Message): void {
-    const from: RankedNode = { ...message.from, priority: this.#go ? DEFAULT_PRIORITY : message.priority ?? DEFAULT_PRIORITY };
+    const from = withPriority(message.from, this.#go ? DEFAULT_PRIORITY : message.priority ?? DEFAULT_PRIORITY);
     const term = this.#go ? 0n : message.term;
     // Another start of our (id, address). Its packets still count, ordered by nonce, so that
     // exactly one of the two leads. Traffic older than our leader's term is a replay of an

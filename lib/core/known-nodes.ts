@@ -5,16 +5,21 @@
 // never sent it). A stale entry only makes the skew longer, never the outcome wrong; the rank is
 // capped anyway.
 //
-// The table is bounded (MAX_KNOWN_NODES): past it the node heard longest ago goes, since packets
-// can make up any number of nodes. Followers are silent, so that order alone would let a flood of
-// made-up nodes evict the ones that matter. So the leader in office and the PROTECTED_BELOW_LEADER
-// highest nodes below it (its successors, and the nodes a follower ranks itself against) are never
-// evicted: a newcomer evicts one of them only by outranking it, never by being recent.
+// The table is bounded (MAX_KNOWN_NODES), since packets can make up any number of nodes. The leader
+// in office and the PROTECTED_BELOW_LEADER highest nodes below it (its successors, and the nodes a
+// follower ranks itself against) are protected: a newcomer displaces one of them only by
+// outranking it. A full table takes a newcomer only if it ranks among those, and then the oldest
+// entry (first heard, or last changed, longest ago) that is not protected goes; any other newcomer
+// is not remembered. So a flood
+// of made-up nodes evicts none of the nodes that matter, and once the table is full it stops
+// changing (nothing a flood sends lives on in the heap). A node heard again with the same
+// instance and priority changes nothing.
 import type { ResolvedElectionOptions } from './options';
-import { comparePriority, nodeKey, type RankedNode } from './priority';
+import { comparePriority, nodeKey, storedNode, type RankedNode } from './priority';
 import { INELIGIBLE_PRIORITY, type NodeIdentity } from './types';
 
-export const MAX_KNOWN_NODES = 4096;
+/** Four times the largest cluster the simulations run (250); a full table costs about 0.3 MiB. */
+export const MAX_KNOWN_NODES = 1024;
 /** More than the skew counts (maxSkewRank) and the one next in line: rank and successor stay right. */
 export const PROTECTED_BELOW_LEADER = 12;
 /**
@@ -31,7 +36,7 @@ export class KnownNodes {
   #self: RankedNode;
   readonly #options: RankOptions;
   readonly #capacity: number;
-  /** With the priority each was last heard with; least recently heard first (Map order). */
+  /** With the priority each was last heard with; oldest first (Map order: when first heard, or last changed). */
   readonly #nodes = new Map<string, RankedNode>();
   /** The leader in office as this node sees it (itself while it leads); undefined during a round. */
   #leaderKey: string | undefined;
@@ -57,6 +62,11 @@ export class KnownNodes {
     this.#leaderKey = key;
     this.#leader = leader;
     this.#rebuildProtected();
+    // A leader first heard while the table was full was not taken in (see note): it is now.
+    if (leader !== undefined && key !== nodeKey(this.#self) && !this.#nodes.has(key!)) {
+      this.#nodes.set(key!, storedNode(leader));
+      if (this.#nodes.size > this.#capacity) this.#evictOne();
+    }
   }
 
   get size(): number {
@@ -71,10 +81,16 @@ export class KnownNodes {
 
   note(node: RankedNode): void {
     const key = nodeKey(node);
-    const known = this.#nodes.delete(key);
-    this.#nodes.set(key, node);
-    this.#reconsider(key, node);
-    if (!known && this.#nodes.size > this.#capacity) this.#evictOne();
+    const stored = this.#nodes.get(key);
+    if (stored === undefined && this.#nodes.size >= this.#capacity && !this.#wouldProtect(node)) return;
+    // Heard again as it was: nothing to do. (Re-inserting it to keep a recency order would make the
+    // Map rebuild its table every few thousand packets, and a flood of them grow the heap.)
+    if (stored !== undefined && stored.nonce === node.nonce && comparePriority(stored, node) === 0) return;
+    this.#nodes.delete(key);
+    const entry = storedNode(node);
+    this.#nodes.set(key, entry); // changed or new: the newest entry
+    this.#reconsider(key, entry);
+    if (stored === undefined && this.#nodes.size > this.#capacity) this.#evictOne();
   }
 
   /**
@@ -119,13 +135,20 @@ export class KnownNodes {
     return this.#rankOf(PROBING_RANKS, leader) < PROBING_RANKS;
   }
 
-  /** The least recently heard node that is not protected goes (there is always one: capacity > protected). */
+  /** The oldest node that is not protected goes (there is always one: capacity > protected). */
   #evictOne(): void {
     for (const key of this.#nodes.keys()) {
       if (key === this.#leaderKey || this.#protected.some((entry) => entry.key === key)) continue;
       this.#nodes.delete(key);
       return;
     }
+  }
+
+  /** Whether `node`, not yet known, would rank among the protected nodes. */
+  #wouldProtect(node: RankedNode): boolean {
+    if (!this.#belowLeader(node)) return false;
+    const last = this.#protected.at(-1);
+    return this.#protected.length < PROTECTED_BELOW_LEADER || last === undefined || comparePriority(node, last.node) > 0;
   }
 
   /** A node below the leader (any node, without one). */

@@ -18,7 +18,8 @@ export class ProbeHint {
 
   /** True when `leader`'s host refused a probe while the leader lived: its refusals are ignored. */
   distrusts(leader: NodeIdentity | undefined): boolean {
-    return leader !== undefined && this.#distrusted === instanceKey(leader);
+    // Asked on every packet: build the key only when some leader is distrusted.
+    return this.#distrusted !== undefined && leader !== undefined && this.#distrusted === instanceKey(leader);
   }
 
   /** A probe of `leader` was refused at `at`; a refusal already standing for it keeps its time. */

@@ -60,6 +60,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #health: ParticipantHealth;
   #socket: MulticastSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The core deadline the armed #timer is for. */
+  #timerDeadline: number | undefined;
   /** A due timer's step, run after the loop's I/O phase (see #armTimer). */
   #timerStep: NodeJS.Immediate | undefined;
   #phase: Phase = 'new';
@@ -316,10 +318,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   #armTimer(): void {
+    const deadline = this.#phase === 'running' ? this.#election.nextDeadline() : undefined;
+    // Most packets leave the deadline as it was: keep the armed timer (a flood then allocates none).
+    if (deadline !== undefined && deadline === this.#timerDeadline && this.#timer !== undefined) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const deadline = this.#election.nextDeadline();
-    if (deadline === undefined || this.#phase !== 'running') return;
+    this.#timerDeadline = deadline;
+    if (deadline === undefined) return;
     // Ref'd on purpose: a running participant keeps the process alive. The step itself runs in
     // setImmediate, after the loop has read the sockets: a timer that fires late (a busy loop, many
     // participants in one process) then acts on what has arrived meanwhile, e.g. a higher node's

@@ -13,7 +13,7 @@ export interface V1CodecOptions {
   readonly keys?: readonly WireKey[];
   /** Key used to send; default: the first of `keys`. */
   readonly sendKeyId?: number;
-  /** Max sender instances tracked for replay, LRU; default 4096. */
+  /** Max sender instances tracked by the replay filter (docs/PROTOCOL.md "Bounded state"); default 1024. */
   readonly replayWindow?: number;
 }
 

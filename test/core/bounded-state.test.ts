@@ -100,6 +100,34 @@ describe('KnownNodes eviction', () => {
     expect(known.isProtected(node(70))).toBe(true);
   });
 
+  it('a full table takes a newcomer only if it ranks among the protected, and then the oldest unprotected goes', () => {
+    const known = new KnownNodes(withPriority(1), options, 20);
+    known.leader = withPriority(900);
+    for (let id = 2; id < 21; id++) known.note(withPriority(id)); // full: the leader entry and 2..20
+    known.leader = withPriority(900); // (already the leader: no change)
+    const size = known.size;
+    known.note(withPriority(1_000)); // above the leader: not remembered
+    known.note(withPriority(3)); // known already: nothing changes
+    expect(known.size).toBe(size);
+    expect(known.highest()).toEqual(withPriority(900));
+    known.note(withPriority(800)); // would be protected: in, and the oldest unprotected (2) goes
+    expect(known.size).toBe(size);
+    expect(known.isProtected(node(800))).toBe(true);
+    expect(known.highest({ aboveSelf: true })).toEqual(withPriority(900));
+    known.leader = undefined;
+    expect(known.highest()).toEqual(withPriority(900));
+  });
+
+  it('a leader first heard while the table is full is remembered once it takes office', () => {
+    const known = new KnownNodes(withPriority(1), options, 20);
+    for (let id = 100; id < 120; id++) known.note(withPriority(id));
+    known.leader = withPriority(150);
+    known.note(withPriority(150));
+    expect(known.size).toBe(20);
+    expect(known.highest()).toEqual(withPriority(150));
+    expect(known.isProtected(node(150))).toBe(true);
+  });
+
   it('a protected node heard with a priority above the leader leaves protection', () => {
     const known = new KnownNodes(withPriority(1), options, 100);
     known.leader = withPriority(50);

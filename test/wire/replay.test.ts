@@ -103,9 +103,10 @@ describe('without keys the filter only removes duplicates and never makes a node
 });
 
 describe('replay window bounds memory', () => {
-  it('keeps at most replayWindow senders, evicting the least recently heard', () => {
-    const sending = createV1Codec({ cluster: 'c' });
-    const node = createV1Codec({ cluster: 'c', replayWindow: 3 });
+  it('with keys, keeps at most replayWindow senders, evicting the least recently heard', () => {
+    const keys = [{ id: 0, secret: SECRET_ONE }];
+    const sending = createV1Codec({ cluster: 'c', keys });
+    const node = createV1Codec({ cluster: 'c', keys, replayWindow: 3 });
     const packets = [1n, 2n, 3n, 4n].map((id) => sending.encode(message({ from: sender(id, '10.0.0.1', id), seq: 1n })));
     node.decode(packets[0]!);
     node.decode(packets[1]!);
@@ -118,6 +119,20 @@ describe('replay window bounds memory', () => {
     expect(reasonOf(node.decode(packets[2]!))).toBe('replay'); // still tracked
     // Sender 2 was evicted: its old packet is no longer recognised (documented trade-off).
     expect(reasonOf(node.decode(packets[1]!))).toBe('ok');
+  });
+
+  it('without keys, a full table takes no new senders: the tracked ones keep their duplicate filter', () => {
+    const sending = createV1Codec({ cluster: 'c' });
+    const node = createV1Codec({ cluster: 'c', replayWindow: 3 });
+    const packets = [1n, 2n, 3n, 4n].map((id) => sending.encode(message({ from: sender(id, '10.0.0.1', id), seq: 1n })));
+    for (const packet of packets.slice(0, 3)) node.decode(packet);
+    // A flood of made-up senders changes nothing in the table.
+    for (let i = 0; i < 1000; i++) node.decode(sending.encode(message({ from: sender(100n + BigInt(i), '10.0.0.9', 5n), seq: 1n })));
+    expect(node.trackedSenders).toBe(3);
+    for (const packet of packets.slice(0, 3)) expect(reasonOf(node.decode(packet))).toBe('replay');
+    // The one left out only loses duplicate suppression: its copies are accepted.
+    expect(reasonOf(node.decode(packets[3]!))).toBe('ok');
+    expect(reasonOf(node.decode(packets[3]!))).toBe('ok');
   });
 
   it('stays bounded under many distinct senders', () => {

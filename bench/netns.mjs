@@ -84,7 +84,7 @@ export function createBenchLan(hostCount) {
       name: `h${i}`,
       iface: 'eth0',
       address: `10.77.200.${i + 1}`,
-      spawnNode: (script, args) => track(spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })),
+      spawnNode: (script, args, { env } = {}) => track(spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })),
     });
   }
   return hosts;
@@ -96,7 +96,7 @@ export function loopbackHosts(hostCount) {
     name: `lo${i}`,
     iface: 'lo',
     address: '127.0.0.1',
-    spawnNode: (script, args) => track(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })),
+    spawnNode: (script, args, { env } = {}) => track(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })),
   }));
 }
 

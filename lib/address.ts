@@ -8,7 +8,7 @@
 // (::ffff:a.b.c.d) to plain IPv4 so that an address has exactly one wire encoding; the socket
 // keeps them as IPv6 (an IPv6 socket may send to one), written ::ffff:a.b.c.d (RFC 5952 §5).
 
-import { codedError, rangeError, typeError } from './errors';
+import { codedError, describeValue, rangeError, typeError } from './errors';
 
 export interface ParsedAddress {
   readonly family: 4 | 6;
@@ -264,6 +264,72 @@ export function isLocalControlGroup(address: GroupAddress): boolean {
 /** A group and port in the option's text form. */
 export function formatGroupAddress(address: GroupAddress): string {
   return address.family === 6 ? `[${address.group}]:${address.port}` : `${address.group}:${address.port}`;
+}
+
+// ---- unicast peers (ADDR[:PORT]) ------------------------------------------------------------
+
+export interface PeerAddress {
+  /** Canonical text: dotted quad, or RFC 5952 lowercase IPv6. */
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+/** The local end of a peers election: its port, and the family when "0.0.0.0:PORT" or "[::]:PORT" said so. */
+export interface LocalPort {
+  readonly port: number;
+  readonly family: 4 | 6 | undefined;
+}
+
+const PORT_FORM = /^[0-9]+$/;
+const V4_WITH_PORT = /^([0-9.]+):([0-9]+)$/;
+const V6_BRACKETS = /^\[([^\]]+)\](?::([0-9]+))?$/;
+
+function portOf(text: string, what: string): number {
+  const port = Number(text);
+  if (!PORT_FORM.test(text) || port < 1 || port > 65535) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${what}: port must be 1..65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+/** 'PORT', '0.0.0.0:PORT' or '[::]:PORT': the `address` option when peers are given. */
+export function parseLocalPort(text: unknown, path = 'address'): LocalPort {
+  if (typeof text !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `${path} must be a string like "9999" (with peers: the local port), got ${typeof text}`);
+  if (PORT_FORM.test(text)) return { port: portOf(text, `${path} "${text}"`), family: undefined };
+  const v4 = V4_WITH_PORT.exec(text);
+  const v6 = v4 ? undefined : V6_BRACKETS.exec(text);
+  const host = v4?.[1] ?? v6?.[1];
+  const parsed = host === undefined ? undefined : parseAddress(host);
+  if (parsed && isMulticastAddress(parsed)) {
+    throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}" is a multicast group, and peers are given: use either a group (multicast) or peers (unicast), not both`);
+  }
+  if (!parsed || (v6 && v6[2] === undefined) || !parsed.bytes.every((byte) => byte === 0)) {
+    throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}": with peers, address is the local port: "PORT", "0.0.0.0:PORT" or "[::]:PORT" (the node's own address is its interface's)`);
+  }
+  return { port: portOf((v4 ?? v6)![2]!, `${path} "${text}"`), family: parsed.family };
+}
+
+/** 'ADDR', 'ADDR:PORT', '[ADDR6]' or '[ADDR6]:PORT' (a bare IPv6 address takes no port); `port` when none is given. */
+export function parsePeerAddress(text: unknown, defaultPort: number, path = 'peer'): PeerAddress {
+  if (typeof text !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `${path} must be a string like "10.0.1.5", "10.0.1.5:9999" or "[fd00::5]:9999", got ${describeValue(text)}`);
+  const v4 = V4_WITH_PORT.exec(text);
+  const v6 = v4 ? undefined : V6_BRACKETS.exec(text);
+  const host = v4?.[1] ?? v6?.[1] ?? text;
+  const portText = v4?.[2] ?? v6?.[2];
+  if (host.includes('%')) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}": give the interface with the interface option, not as a %zone`);
+  const parsed = parseAddress(host);
+  if (!parsed || (v6 && !host.includes(':'))) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}" is not an IPv4 or IPv6 address (forms: 10.0.1.5, 10.0.1.5:9999, fd00::5, [fd00::5]:9999)`);
+  if (isMulticastAddress(parsed)) {
+    throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}" is a multicast address: peers are the unicast addresses of the other nodes (for multicast, give the group in address and no peers)`);
+  }
+  const problem = unicastProblem(parsed);
+  if (problem) throw rangeError('ERR_MULTIBULLY_BAD_ADDRESS', `${path} "${text}" ${problem}`);
+  const port = portText === undefined ? defaultPort : portOf(portText, `${path} "${text}"`);
+  return { address: parsed.text, port, family: parsed.family };
+}
+
+/** A peer in the text form the options take and `participant.peers` reports. */
+export function formatPeerAddress(peer: Pick<PeerAddress, 'address' | 'port' | 'family'>): string {
+  return peer.family === 6 ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
 }
 
 // ---- floating addresses (ADDR/PREFIX) -------------------------------------------------------

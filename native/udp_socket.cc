@@ -87,6 +87,8 @@ Napi::Function UdpSocket::Init(Napi::Env env) {
                          InstanceMethod<&UdpSocket::SetMulticastInterface>("setMulticastInterface"),
                          InstanceMethod<&UdpSocket::SetTTL>("setTTL"),
                          InstanceMethod<&UdpSocket::GetTTL>("getTTL"),
+                         InstanceMethod<&UdpSocket::SetUnicastTTL>("setUnicastTTL"),
+                         InstanceMethod<&UdpSocket::GetUnicastTTL>("getUnicastTTL"),
                          InstanceMethod<&UdpSocket::SetLoopback>("setLoopback"),
                          InstanceMethod<&UdpSocket::GetLoopback>("getLoopback"),
                          InstanceMethod<&UdpSocket::BindToDevice>("bindToDevice"),
@@ -271,6 +273,27 @@ Napi::Value UdpSocket::GetTTL(const Napi::CallbackInfo& info) {
   const int value = family_ == AF_INET
                         ? GetIntOption(env, fd, IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL")
                         : GetIntOption(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS");
+  return Napi::Number::New(env, value);
+}
+
+// The TTL of unicast datagrams (unicast peers): peers behind a router need more than 1.
+void UdpSocket::SetUnicastTTL(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int fd = RequireFd(env);
+  const uint32_t hops = RequireUint32(info, 0, "ttl");
+  if (hops < 1 || hops > 255) throw Napi::RangeError::New(env, "ttl must be 1..255");
+  if (family_ == AF_INET) {
+    SetIntOption(env, fd, IPPROTO_IP, IP_TTL, static_cast<int>(hops), "IP_TTL");
+  } else {
+    SetIntOption(env, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, static_cast<int>(hops), "IPV6_UNICAST_HOPS");
+  }
+}
+
+Napi::Value UdpSocket::GetUnicastTTL(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int fd = RequireFd(env);
+  const int value = family_ == AF_INET ? GetIntOption(env, fd, IPPROTO_IP, IP_TTL, "IP_TTL")
+                                       : GetIntOption(env, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS");
   return Napi::Number::New(env, value);
 }
 

@@ -26,6 +26,8 @@ class UdpSocket : public PolledObject<UdpSocket> {
   void SetMulticastInterface(const Napi::CallbackInfo& info);
   void SetTTL(const Napi::CallbackInfo& info);
   Napi::Value GetTTL(const Napi::CallbackInfo& info);
+  void SetUnicastTTL(const Napi::CallbackInfo& info);
+  Napi::Value GetUnicastTTL(const Napi::CallbackInfo& info);
   void SetLoopback(const Napi::CallbackInfo& info);
   Napi::Value GetLoopback(const Napi::CallbackInfo& info);
   void BindToDevice(const Napi::CallbackInfo& info);

@@ -10,14 +10,14 @@ const REQUIRED = { address: '239.77.0.1:9999', interface: 'lo', id: 7 } as const
 const OPTIONAL_KEYS: Record<Exclude<keyof ParticipantOptions, keyof typeof REQUIRED>, true> = {
   cluster: true, secret: true, keys: true, sendKeyId: true, heartbeatMs: true, misses: true, okWaitMs: true,
   failoverOkWaitMs: true, coordinatorWaitMs: true, preempt: true, ttl: true, loopback: true, metadata: true,
-  wire: true, logger: true, signal: true, probeLeader: true, priority: true, preemptDelayMs: true, checks: true, priorityFile: true,
+  wire: true, logger: true, signal: true, probeLeader: true, priority: true, preemptDelayMs: true, checks: true, priorityFile: true, peers: true,
 };
 const OPTIONAL = Object.keys(OPTIONAL_KEYS);
 const allUndefined: ParticipantOptions = { ...REQUIRED, ...Object.fromEntries(OPTIONAL.map((key) => [key, undefined])) };
 
 describe('optional options given as undefined', () => {
   it('covers options the resolver knows (an unknown key would throw)', () => {
-    expect(OPTIONAL.length).toBe(21);
+    expect(OPTIONAL.length).toBe(22);
     expect(() => resolveParticipantOptions({ ...REQUIRED, bogus: undefined } as ParticipantOptions)).toThrow(/unknown option "bogus"/);
     expect(() => resolveParticipantOptions(allUndefined)).not.toThrow();
   });

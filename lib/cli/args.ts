@@ -13,6 +13,10 @@ export interface RunArgs {
   readonly command: 'run';
   readonly interface: string | number;
   readonly address: string;
+  /** --peer, repeatable: unicast peers instead of a multicast group. */
+  readonly peers: readonly string[];
+  /** --peers-file: the peers, one a line, re-read when the file changes. */
+  readonly peersFile?: string;
   readonly id: bigint;
   readonly cluster?: string;
   readonly heartbeatMs?: number;
@@ -58,6 +62,8 @@ export type CliArgs =
 const RUN_OPTIONS = {
   interface: { type: 'string', short: 'i' },
   address: { type: 'string', short: 'a' },
+  peer: { type: 'string', multiple: true },
+  'peers-file': { type: 'string' },
   id: { type: 'string' },
   cluster: { type: 'string' },
   heartbeat: { type: 'string' },
@@ -105,10 +111,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const wire = values.wire ?? 'v1';
   if (wire !== 'v1' && wire !== 'go') throw new UsageError(`--wire must be v1 or go, got "${wire}"`);
   const spec = values.interface!;
+  if (values.peer !== undefined && values['peers-file'] !== undefined) throw new UsageError('give the peers with --peer or with --peers-file, not both');
   return {
     command: 'run',
     interface: /^[0-9]+$/.test(spec) ? Number(spec) : spec,
     address: values.address!,
+    peers: (values.peer ?? []).map((peer) => nonEmpty('--peer', peer)),
+    ...(values['peers-file'] !== undefined && { peersFile: nonEmpty('--peers-file', values['peers-file']) }),
     id: unsignedBigInt('--id', values.id!),
     ...(values.cluster !== undefined && { cluster: values.cluster }),
     ...(values.heartbeat !== undefined && { heartbeatMs: positiveNumber('--heartbeat', values.heartbeat) }),
@@ -181,7 +190,8 @@ function refuseRepeats(tokens: ReturnType<typeof parseArgs>['tokens'] = [], opti
       // --check's settings repeat with it (once per check): they are not named apart.
       const repeatable = Object.keys(options).filter((name) => options[name]!.multiple && !name.startsWith('check-'))
         .map((name) => (name === 'check' ? '--check (each with its own --check-* settings)' : `--${name}`));
-      const which = repeatable.length > 0 ? `; only ${repeatable.join(' and ')} may be repeated` : '';
+      const list = repeatable.length > 1 ? `${repeatable.slice(0, -1).join(', ')} and ${repeatable.at(-1)}` : repeatable.join('');
+      const which = repeatable.length > 0 ? `; only ${list} may be repeated` : '';
       throw new UsageError(`--${token.name} is given more than once (${first}, then ${given}): give it once${which}`);
     }
     seen.set(token.name, given);

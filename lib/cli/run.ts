@@ -15,6 +15,7 @@ import { onStatusSignal, onTerminationSignals } from './signals';
 import { StatusFile, statusLine } from './status';
 import { createStderrLogger } from './stderr-logger';
 import { UsageError } from './usage';
+import { readPeersFile, watchPeersFile } from './peers-file';
 import { VipManager } from './vip';
 import { followLeadership } from './vip-follow';
 
@@ -39,8 +40,10 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
       throw new UsageError((error as Error).message);
     }
   }
+  const peers = args.peersFile === undefined ? args.peers : peersFromFile(args.peersFile);
   const participant = new Participant({
     address: args.address,
+    ...(peers.length > 0 && { peers }),
     interface: args.interface,
     id: args.id,
     wire: args.wire,
@@ -58,7 +61,7 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
     ...(args.priorityFile !== undefined && { priorityFile: args.priorityFile }),
     ...(args.checks.length > 0 && { checks: args.checks.map(({ command, ...settings }) => ({ ...settings, run: commandProbe(command) })) }),
   });
-  if (participant.group.group === '224.0.0.0') {
+  if (participant.group?.group === '224.0.0.0') {
     logger.warn({ group: '224.0.0.0' }, '224.0.0.0 is the reserved base address of the multicast range (RFC 5771); --wire go accepts it because the Go library\'s example uses it; prefer a group from 239.0.0.0/8');
   }
   const vip = args.vips.length === 0
@@ -166,6 +169,28 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
   await participant.start();
   writeStatus();
   logger.info({ interface: participant.interface.name, address: participant.self.address }, 'running');
+  if (args.peersFile !== undefined) {
+    const file = args.peersFile;
+    const watch = watchPeersFile(file, peers, (list) => {
+      try {
+        participant.setPeers(list);
+        writeStatus();
+      } catch (error) {
+        logger.error({ err: error, file }, `the peers file ${file} is not a valid list; the list in force stays: ${(error as Error).message}`);
+      }
+    }, (message) => logger.error({ file }, `${message}; the list in force stays`));
+    onStopped(participant, () => watch.close());
+  }
+}
+
+/** Runs `then` once the participant has stopped. */
+function onStopped(participant: Participant, then: () => void): void {
+  const listener = ({ to }: { to: string }): void => {
+    if (to !== 'stopped') return;
+    participant.off('state', listener);
+    then();
+  };
+  participant.on('state', listener);
 }
 
 function readSecret(file: string): Buffer {
@@ -250,3 +275,12 @@ function hookContext(state: 'leader' | 'follower', id: bigint, term: bigint, lea
 }
 
 export type { Logger };
+
+/** --peers-file at start: a file that cannot be read or lists nobody is a usage error (never multicast instead). */
+function peersFromFile(path: string): string[] {
+  try {
+    return readPeersFile(path);
+  } catch (error) {
+    throw new UsageError(`--peers-file: ${(error as Error).message}`);
+  }
+}

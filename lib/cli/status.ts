@@ -15,7 +15,7 @@ import { UsageError } from './usage';
 
 /** What a status line is made of (a Participant, or a stand-in in unit tests). */
 export type StatusSource = Pick<Participant, 'state' | 'leader' | 'term' | 'self' | 'interface' | 'group' | 'timers' | 'counters'> &
-  Partial<Pick<Participant, 'priority' | 'checks'>>;
+  Partial<Pick<Participant, 'priority' | 'checks' | 'peers'>>;
 
 export interface StatusExtras {
   /** When the last transition happened (the time of its stdout line), or undefined before any. */
@@ -32,11 +32,14 @@ export function statusLine(participant: StatusSource, extras: StatusExtras = {},
     since: extras.since ?? null,
     pid: process.pid,
     interface: { name, index, address },
-    group: formatGroupAddress(participant.group),
+    // With peers: no group; the peers as listed.
+    group: participant.group ? formatGroupAddress(participant.group) : null,
+    ...(participant.peers !== undefined && { peers: participant.peers }),
     timers: participant.timers,
     counters: {
       sent: counters.sent,
       sendFailures: counters.sendFailures,
+      ...(participant.peers !== undefined && { peerUnreachable: counters.peerUnreachable }),
       received: counters.received,
       elections: counters.elections,
       dropped: counters.dropped,

@@ -21,7 +21,12 @@ Run a participant and print one JSON line per state change on stdout.
 
 Options:
   -i, --interface IFACE    NIC to elect on: name, index or one of its addresses (required)
-  -a, --address GROUP:PORT multicast group and port, e.g. 239.77.0.1:9999 or [ff02::77]:9999 (required)
+  -a, --address GROUP:PORT multicast group and port, e.g. 239.77.0.1:9999 or [ff02::77]:9999; with
+                           peers only the local port, e.g. 9999 (required)
+      --peer ADDR[:PORT]   a unicast peer instead of a multicast group, e.g. 10.0.1.5 or
+                           [fd00::5]:9999 (repeatable; the port defaults to ours; our own address may
+                           be listed). Packets from any other address are dropped
+      --peers-file PATH    the peers, one address a line (# comments), re-read when the file changes
       --id N               unsigned 64-bit integer (0 to 2^64-1); among equal priorities the highest
                            id wins (required)
       --priority N         base priority, 1 to 254 (default 100); the election orders by (priority
@@ -49,7 +54,8 @@ Options:
       --no-probe           do not probe the leader's port (by default the follower next in line does,
                            to give up a leader whose process died in 1.5 heartbeats)
       --metadata TEXT      text sent with the leader's heartbeats
-      --ttl N              multicast TTL / hop limit (default ${DEFAULTS.ttl})
+      --ttl N              multicast TTL / hop limit (default ${DEFAULTS.ttl}); with peers the unicast TTL
+                           (default the OS's)
       --vip ADDR/PREFIX    floating address held while leading, e.g. 10.0.0.100/24 (repeatable;
                            IPv4 or IPv6; needs CAP_NET_ADMIN and CAP_NET_RAW)
       --on-leader CMD      run CMD (via /bin/sh -c) on becoming leader
@@ -66,8 +72,8 @@ Options:
       --log-level LEVEL    trace|debug|info|warn|error|silent, logs go to stderr (default ${DEFAULTS.logLevel})
   -h, --help               show this help
       --version            print the version
-Each flag may be given once; only --vip, --check and the --check-* settings (once per check)
-may be repeated.
+Each flag may be given once; only --peer, --vip, --check and the --check-* settings (once per
+check) may be repeated.
 
 Output: one JSON line per transition, e.g.
   {"time":1795690000123.456,"event":"follower","id":"1","term":"3","leader":{"id":"5","address":"10.0.0.5"}}

@@ -28,7 +28,8 @@ export function participantMetrics(participants: readonly MetricsSource[]): Metr
 function allFamilies(participants: readonly MetricsSource[]): MetricFamily[] {
   // One read per participant, so every family of a scrape describes the same moment.
   const nodes = participants.map((p) => ({
-    labels: { id: p.self.id.toString(), interface: p.interface.name, group: formatGroupAddress(p.group) } as Labels,
+    // With peers there is no group: the label says so, with the local port.
+    labels: { id: p.self.id.toString(), interface: p.interface.name, group: p.group ? formatGroupAddress(p.group) : 'peers' } as Labels,
     state: p.state,
     term: p.term,
     counters: p.counters,
@@ -65,6 +66,10 @@ function allFamilies(participants: readonly MetricsSource[]): MetricFamily[] {
     {
       name: 'multibully_send_failures_total', type: 'counter', help: 'Sends that failed (send buffer full, network down or unreachable).',
       samples: each((n) => n.counters.sendFailures),
+    },
+    {
+      name: 'multibully_peer_unreachable_total', type: 'counter', help: 'With unicast peers: datagrams a peer refused (ICMP port or host unreachable).',
+      samples: each((n) => n.counters.peerUnreachable),
     },
     { name: 'multibully_faults_total', type: 'counter', help: 'Times this node entered the fault state, by reason.', samples: by('reason', (n) => n.counters.faults) },
     {

@@ -26,17 +26,27 @@ export function createCodec(options: ResolvedOptions): Codec {
 }
 
 /**
- * A socket bound to the group's port, joined and sending on the NIC with this index, taking group
- * datagrams only: it enforces the arrival rule (sent to our group, on the NIC it was joined on).
+ * A socket bound to the election's port on the NIC with this index. With a group: joined and
+ * sending on that NIC, taking group datagrams only (the arrival rule: sent to our group, on the
+ * NIC it was joined on). With peers: receiving unicast on that NIC (SO_BINDTODEVICE where
+ * permitted); the Participant drops what no peer sent, and sends through PeerLinks.
  */
-export function openGroupSocket(options: ResolvedOptions, index: number): MulticastSocket {
-  const { group, port, family } = options.group;
-  const socket = new MulticastSocket({ family, groupsOnly: true });
+export function openElectionSocket(options: ResolvedOptions, nic: { readonly index: number; readonly name: string }): MulticastSocket {
+  const { group, port, family } = options;
+  const socket = new MulticastSocket({ family, groupsOnly: group !== undefined });
   try {
     socket.bind(port);
-    socket.join(group, index);
-    socket.setMulticastInterface(index);
-    socket.setTTL(options.ttl);
+    if (group === undefined) {
+      try {
+        socket.bindToDevice(nic.name);
+      } catch {
+        // Unprivileged on a kernel before 5.7: the source filter still admits peers only.
+      }
+      return socket;
+    }
+    socket.join(group.group, nic.index);
+    socket.setMulticastInterface(nic.index);
+    socket.setTTL(options.ttl ?? 1);
     socket.setLoopback(options.loopback);
   } catch (error) {
     socket.close();

@@ -7,13 +7,15 @@ import type { ArrivalDropReason } from '../socket';
 import { DROP_REASONS, type DropReason } from '../wire';
 
 /** Why a received datagram was not handed to the election. */
-export type ParticipantDropReason = DropReason | ArrivalDropReason | 'own' | 'truncated';
+export type ParticipantDropReason = DropReason | ArrivalDropReason | 'own' | 'truncated' | 'not-peer';
 
 export interface ParticipantCounters {
   /** Datagrams handed to the socket for sending. */
   sent: number;
   /** Sends that failed (buffer full, network down); the election tolerates lost packets. */
   sendFailures: number;
+  /** With peers: datagrams a peer refused (ICMP port or host unreachable: its process or host is down). */
+  peerUnreachable: number;
   /** Valid messages from other nodes fed to the election. */
   received: number;
   /** Datagrams not fed to the election, by reason. */
@@ -31,7 +33,7 @@ const NO_FAULTS: Readonly<Record<FaultReason, 0>> = { 'nic-down': 0, 'nic-no-add
 
 /** Every reason at 0, so a counter reads 0 rather than undefined before its first drop. */
 export function emptyDropCounts(): Record<ParticipantDropReason, number> {
-  const counts = { own: 0, truncated: 0, 'wrong-interface': 0, 'not-group': 0 } as Record<ParticipantDropReason, number>;
+  const counts = { own: 0, truncated: 0, 'wrong-interface': 0, 'not-group': 0, 'not-peer': 0 } as Record<ParticipantDropReason, number>;
   for (const reason of DROP_REASONS) counts[reason] = 0;
   return counts;
 }
@@ -43,6 +45,7 @@ export function emptyDropCounts(): Record<ParticipantDropReason, number> {
 export class TrafficCounters {
   sent = 0;
   sendFailures = 0;
+  peerUnreachable = 0;
   readonly #dropped = emptyDropCounts();
   readonly #retired = { received: 0, own: 0, elections: 0 };
   #leaderTransitions = 0;
@@ -74,6 +77,7 @@ export class TrafficCounters {
     return {
       sent: this.sent,
       sendFailures: this.sendFailures,
+      peerUnreachable: this.peerUnreachable,
       received: this.#retired.received + core.messagesReceived,
       dropped: { ...this.#dropped, own: this.#retired.own + core.ownIgnored },
       elections: this.#retired.elections + core.elections,

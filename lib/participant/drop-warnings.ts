@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from './logger';
 
 /** The drop reasons that point at a misconfigured peer. */
-export const WARNED_DROP_REASONS = ['bad-tag', 'unknown-key', 'unauthenticated', 'other-cluster'] as const;
+export const WARNED_DROP_REASONS = ['bad-tag', 'unknown-key', 'unauthenticated', 'other-cluster', 'not-peer'] as const;
 export type WarnedDropReason = (typeof WARNED_DROP_REASONS)[number];
 
 function isWarnedDropReason(reason: string): reason is WarnedDropReason {
@@ -22,6 +22,7 @@ const EXPLANATION: Record<WarnedDropReason, string> = {
   'unknown-key': 'fail authentication (unknown-key): they are signed with a key id this node does not have (or this node has no secret)',
   unauthenticated: 'fail authentication (unauthenticated): they carry no HMAC and this node requires a secret',
   'other-cluster': 'belong to another cluster (other-cluster) on this group:port',
+  'not-peer': 'come from an address that is not in the peer list (not-peer): add it to every node\'s list, or it is a stranger',
 };
 
 export interface DropWarningsOptions {
@@ -65,6 +66,21 @@ export class DropWarnings {
     }
     this.#lastWarned.set(key, now);
     this.#log.warn({ from: address, reason, detail }, `packets from ${address} ${EXPLANATION[reason]}; they are dropped (at most one warning per sender and reason every ${Math.round(this.#intervalMs / 1000)} s)`);
+  }
+
+  /** A peer refused our datagrams (`code`: ECONNREFUSED, EHOSTUNREACH, …); warns as note() does, rate-limited per peer. */
+  unreachable(peer: string, code: string): void {
+    const key = `unreachable ${peer}`;
+    const now = this.#now();
+    const last = this.#lastWarned.get(key);
+    if (last !== undefined && now - last < this.#intervalMs) return;
+    if (last === undefined && this.#lastWarned.size >= this.#maxPeers) {
+      this.#prune(now);
+      if (this.#lastWarned.size >= this.#maxPeers) return this.#noteOverflow(now);
+    }
+    this.#lastWarned.set(key, now);
+    const why = code === 'ECONNREFUSED' ? 'nothing listens on its port (its participant is not running)' : `it is unreachable (${code}: the host is down or not on the network)`;
+    this.#log.warn({ peer, code }, `peer ${peer} does not take our datagrams: ${why}; it stays in the list (at most one warning per peer every ${Math.round(this.#intervalMs / 1000)} s)`);
   }
 
   #prune(now: number): void {

@@ -1,8 +1,8 @@
-// Sends what the core wants sent: each message encoded and multicast to the group. A failure to
+// Sends what the core wants sent: each message encoded and multicast to the group (or unicast to
+// every peer: `deliver` says how). A failure to
 // encode or send loses that packet only (the election copes with loss); it is counted, and failed
 // sends are the fault domain's evidence of a send outage.
 import type { Message } from '../core/types';
-import type { GroupAddress } from '../address';
 import type { MulticastSocket } from '../socket';
 import type { Codec } from '../wire';
 import type { TrafficCounters } from './counters';
@@ -11,7 +11,8 @@ import type { Logger, PacketLogger } from './logger';
 
 export interface GroupSenderParts {
   readonly codec: Codec;
-  readonly group: GroupAddress;
+  /** Sends one encoded packet: true when it left, false when the queue was full; throws when it failed. */
+  readonly deliver: (socket: MulticastSocket, packet: Buffer) => boolean;
   readonly counters: TrafficCounters;
   readonly faults: FaultDomain;
   readonly log: Logger;
@@ -27,7 +28,7 @@ export class GroupSender {
 
   send(socket: MulticastSocket | undefined, messages: readonly Message[]): void {
     if (!socket) return;
-    const { codec, group: { group, port }, counters, faults, log, packetLog } = this.#parts;
+    const { codec, deliver, counters, faults, log, packetLog } = this.#parts;
     for (const message of messages) {
       let packet: Buffer;
       try {
@@ -40,7 +41,7 @@ export class GroupSender {
       }
       let delivered: boolean;
       try {
-        delivered = socket.send(packet, group, port);
+        delivered = deliver(socket, packet);
       } catch (error) {
         // A down link or a missing route loses this packet; failures that last over a heartbeat
         // put the participant in fault.

@@ -9,8 +9,8 @@ import type { Logger } from './logger';
 
 export interface LeaderProberOptions {
   readonly family: 4 | 6;
-  /** The group's port: the leader's participant is bound to it. */
-  readonly port: number;
+  /** The port the leader's participant is bound to: the group's, or the peer's own with peers. */
+  readonly portOf: (address: string) => number;
   readonly log: Logger;
   /** The leader at `address` refused a probe (ICMP port unreachable). */
   readonly onRefused: (address: string) => void;
@@ -42,8 +42,9 @@ export class LeaderProber {
     }
     this.close();
     if (target === undefined) return;
-    const { family, port, onRefused } = this.#options;
+    const { family, portOf, onRefused } = this.#options;
     const address = target.address;
+    const port = portOf(address);
     try {
       this.#probe = new UnicastProbe({
         family, address, port,

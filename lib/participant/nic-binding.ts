@@ -9,10 +9,14 @@ import { rangeError } from '../errors';
 import { findInterface, resolveInterface, type NetworkInterfaceInfo } from '../socket';
 import type { BoundInterface } from './types';
 
-/** Resolves the NIC (throws ERR_MULTIBULLY_UNKNOWN_INTERFACE, …_NO_INTERFACE_ADDRESS or the check below). */
-export function bindInterface(spec: string | number, group: GroupAddress): BoundInterface {
-  checkGroupOnInterface(group, findInterface(spec));
-  const { name, index, address, scopeId } = resolveInterface(spec, group.family);
+/**
+ * Resolves the NIC (throws ERR_MULTIBULLY_UNKNOWN_INTERFACE, …_NO_INTERFACE_ADDRESS or the check
+ * below): it needs an address of the election's family (the group's, or the peers').
+ */
+export function bindInterface(spec: string | number, election: { readonly group: GroupAddress | undefined; readonly family: 4 | 6 }): BoundInterface {
+  const nic = findInterface(spec);
+  if (election.group) checkGroupOnInterface(election.group, nic);
+  const { name, index, address, scopeId } = resolveInterface(spec, election.family);
   return { name, index, address, scopeId };
 }
 

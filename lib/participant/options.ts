@@ -2,9 +2,9 @@
 // configuration fails fast with one clear message instead of half-starting. Each rule is its
 // owner's (the core's timers, the wire's keys and cluster, the socket's NIC, TTL and flags); this
 // file only turns the user's convenient forms (a secret, metadata text) into theirs.
-import { parseGroupAddress, type GroupAddress } from '../address';
+import { parseGroupAddress, parseLocalPort, type GroupAddress, type PeerAddress } from '../address';
 import { checkElectionMode, checkElectionSettings, type ElectionMode, type ElectionOptions, type ResolvedElectionOptions } from '../core';
-import { describeValue, typeError } from '../errors';
+import { describeValue, rangeError, typeError } from '../errors';
 import { checkInterfaceSpec } from '../socket/interfaces';
 import { assertBoolean, assertTTL } from '../socket/validate';
 import { checkOptionsObject, toUint64 } from '../validate';
@@ -13,14 +13,25 @@ import type { HealthCheck, HealthCheckOptions } from '../health';
 import { createChecks } from './health';
 import { cryptoRandom } from './identity';
 import { isLogger, silentLogger, type Logger } from './logger';
+import { checkPeers } from './peers';
 
 /**
  * Every optional option also accepts `undefined`, which means "not given" (so
  * `secret: process.env.MULTIBULLY_SECRET` type-checks under `exactOptionalPropertyTypes`).
  */
 export interface ParticipantOptions {
-  /** Multicast group and port: "239.1.2.3:9999" or "[ff02::1234]:9999". */
+  /**
+   * Multicast group and port: "239.1.2.3:9999" or "[ff02::1234]:9999". With `peers`: only the
+   * local port, "9999" (or "0.0.0.0:9999", "[::]:9999").
+   */
   address: string;
+  /**
+   * Unicast peers instead of multicast (keepalived's unicast_peer): the other nodes' addresses,
+   * "10.0.1.5", "10.0.1.5:9999", "fd00::5" or "[fd00::5]:9999" (default port: the local one).
+   * Every message goes to every peer; a datagram from any other address is dropped ('not-peer').
+   * This node's own address may be in the list (it is skipped). v1 only. See setPeers().
+   */
+  peers?: readonly string[] | undefined;
   /** The NIC to elect on: its name ("eth0"), index (2) or one of its local addresses. */
   interface: string | number;
   /** The node's id: unsigned 64-bit (numbers must be safe integers); among equal priorities the highest id wins. */
@@ -55,7 +66,7 @@ export interface ParticipantOptions {
   coordinatorWaitMs?: number | undefined;
   /** A higher node that joins takes over a healthy leader (Bully semantics). Default true. */
   preempt?: boolean | undefined;
-  /** Multicast TTL / hop limit. Default 1: elections stay on the local link. */
+  /** Multicast TTL / hop limit. Default 1: elections stay on the local link. With peers: the unicast TTL, default the OS's. */
   ttl?: number | undefined;
   /** Hear packets from other participants on this host. Default true. */
   loopback?: boolean | undefined;
@@ -77,7 +88,13 @@ export interface ParticipantOptions {
 
 /** Options after validation, in the types the rest of the Participant uses. */
 export interface ResolvedOptions {
-  readonly group: GroupAddress;
+  /** The multicast group; undefined with peers. */
+  readonly group: GroupAddress | undefined;
+  /** The unicast peers (this node's own address included if the user listed it); undefined with a group. */
+  readonly peers: readonly PeerAddress[] | undefined;
+  /** The local port (the group's, or the one given with peers) and the election's family. */
+  readonly port: number;
+  readonly family: 4 | 6;
   /** The NIC as the user named it (name, index or local address); resolved to a bound NIC later. */
   readonly interfaceSpec: string | number;
   readonly id: bigint;
@@ -86,7 +103,8 @@ export interface ResolvedOptions {
   readonly sendKeyId: number | undefined;
   /** What the core gets, short of the identity (see createElection). */
   readonly election: Omit<ElectionOptions, 'self'>;
-  readonly ttl: number;
+  /** Multicast TTL; with peers, the unicast TTL or undefined (the OS default). */
+  readonly ttl: number | undefined;
   readonly loopback: boolean;
   readonly probeLeader: boolean;
   readonly metadata: Uint8Array | undefined;
@@ -100,9 +118,9 @@ export interface ResolvedOptions {
 const KNOWN_OPTIONS = new Set([
   'address', 'interface', 'id', 'cluster', 'secret', 'keys', 'sendKeyId', 'heartbeatMs', 'misses',
   'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'preempt', 'ttl', 'loopback', 'probeLeader', 'metadata', 'wire', 'logger', 'signal',
-  'priority', 'preemptDelayMs', 'checks', 'priorityFile',
+  'priority', 'preemptDelayMs', 'checks', 'priorityFile', 'peers',
 ]);
-const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata', 'priority', 'priorityFile'] as const;
+const V1_ONLY_OPTIONS = ['cluster', 'secret', 'keys', 'sendKeyId', 'metadata', 'priority', 'priorityFile', 'peers'] as const;
 /** The core's settings a Participant passes on as they are (the core owns their rules). */
 const CORE_SETTINGS = ['heartbeatMs', 'misses', 'okWaitMs', 'failoverOkWaitMs', 'coordinatorWaitMs', 'priority', 'preemptDelayMs'] as const;
 
@@ -118,7 +136,7 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   if (options.secret !== undefined && options.keys !== undefined) {
     throw typeError('ERR_INVALID_ARG_VALUE', 'give either secret or keys, not both');
   }
-  const group = parseGroupForWire(options.address, wire);
+  const { group, peers, port, family } = resolveTransport(options, wire);
   checkInterfaceSpec(options.interface);
   const id = toUint64(options.id, 'id', 'bigint-or-number');
   const cluster = checkCluster(options.cluster);
@@ -134,17 +152,35 @@ export function resolveParticipantOptions(options: ParticipantOptions): Resolved
   checkElectionSettings(election);
   const checks = checkChecks(options.checks, wire);
   const priorityFile = checkPriorityFile(options.priorityFile);
-  const ttl = options.ttl ?? 1;
-  assertTTL(ttl);
+  const ttl = options.ttl ?? (peers ? undefined : 1);
+  if (ttl !== undefined) assertTTL(ttl);
+  if (peers && ttl === 0) throw rangeError('ERR_OUT_OF_RANGE', 'ttl must be 1..255 with peers (a unicast TTL of 0 sends nothing)');
   const loopback = options.loopback ?? true;
   assertBoolean(loopback, 'loopback');
   const probeLeader = options.probeLeader ?? true;
   assertBoolean(probeLeader, 'probeLeader');
   return {
-    group, interfaceSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, checks, priorityFile, wire,
+    group, peers, port, family, interfaceSpec: options.interface, id, cluster, keys, sendKeyId, election, ttl, loopback, probeLeader, metadata, checks, priorityFile, wire,
     logger: checkLogger(options.logger),
     signal: checkSignal(options.signal),
   };
+}
+
+/** A multicast group, or (with peers) the local port and the peers. */
+function resolveTransport(options: ParticipantOptions, wire: ElectionMode): Pick<ResolvedOptions, 'group' | 'peers' | 'port' | 'family'> {
+  if (options.peers === undefined) {
+    const group = parseGroupForWire(options.address, wire);
+    return { group, peers: undefined, port: group.port, family: group.family };
+  }
+  const local = parseLocalPort(options.address);
+  const peers = checkPeers(options.peers, local.port, local.family);
+  return { group: undefined, peers, port: local.port, family: local.family ?? peers[0]!.family };
+}
+
+/** setPeers(): the option's rule at run time, for the election's port and family. */
+export function runtimePeers(list: unknown, options: Pick<ResolvedOptions, 'peers' | 'port' | 'family'>): PeerAddress[] {
+  if (options.peers === undefined) throw typeError('ERR_MULTIBULLY_UNSUPPORTED', 'setPeers() needs a participant started with peers (this one uses a multicast group)');
+  return checkPeers(list, options.port, options.family);
 }
 
 /**
@@ -203,6 +239,7 @@ function checkPriorityFile(path: unknown): string | undefined {
 }
 
 function goIncompatible(what: string, key: (typeof V1_ONLY_OPTIONS)[number]) {
+  if (key === 'peers') return typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `${what} is not available with wire 'go': the Go library elects over multicast only`);
   const missing = key === 'metadata' ? 'metadata' : key === 'cluster' ? 'cluster id' : key === 'priority' || key === 'priorityFile' ? 'priority' : 'authentication';
   return typeError('ERR_MULTIBULLY_GO_INCOMPATIBLE', `${what} is not available with wire 'go': the Go format has no ${missing}`);
 }

@@ -4,7 +4,7 @@
 // probes the leader (leader-probe.ts); both act through the same loop.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { isLocalControlGroup } from '../address';
+import { formatPeerAddress, isLocalControlGroup, type GroupAddress, type PeerAddress } from '../address';
 import type { Election } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
 import { checkHoldMs, checkPriority } from '../core';
@@ -12,6 +12,7 @@ import { DEFAULT_PRIORITY } from '../core/types';
 import { codedError, withCode } from '../errors';
 import type { CheckStatus } from '../health';
 import type { Datagram, MulticastSocket, InterfaceStatus } from '../socket';
+import { PeerLinks } from '../socket/peer-links';
 import type { Codec } from '../wire';
 import { TrafficCounters, type ParticipantCounters, type ParticipantDropReason } from './counters';
 import { DropWarnings } from './drop-warnings';
@@ -23,11 +24,12 @@ import { identityOn } from './identity';
 import { leaderInfo } from './leader-info';
 import { LeaderProber } from './leader-probe';
 import { packetLogger, type Logger, type PacketLogger } from './logger';
-import { createCodec, createElection, openGroupSocket } from './components';
+import { createCodec, createElection, openElectionSocket } from './components';
+import { otherPeers, peerSources } from './peers';
 import { bindInterface } from './nic-binding';
 import { cannotStart, type Phase } from './phase';
 import { rehearseHandover } from './rehearsal';
-import { participantTimers, resolveParticipantOptions, runtimeMetadata, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
+import { participantTimers, resolveParticipantOptions, runtimeMetadata, runtimePeers, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
 import { emitSafely } from './safe-emit';
 import type { BoundInterface, LeaderInfo, ParticipantEvents } from './types';
 import { waitForLeader, type WaitForLeaderOptions } from './wait-for-leader';
@@ -56,6 +58,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #counters = new TrafficCounters();
   readonly #faults: FaultDomain;
   readonly #prober: LeaderProber;
+  /** With peers: every peer as listed (this node's own address too, if it is there), and their addresses. */
+  #peers: readonly PeerAddress[] | undefined;
+  #peerSources: ReadonlySet<string> | undefined;
+  /** With peers: the sockets that send to them (open while the election socket is). */
+  #links: PeerLinks | undefined;
   readonly #sender: GroupSender;
   readonly #health: ParticipantHealth;
   #socket: MulticastSocket | undefined;
@@ -81,10 +88,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#options = resolved;
     this.#log = resolved.logger.child?.({ component: 'multibully' }) ?? resolved.logger;
     this.#packetLog = packetLogger(this.#log);
-    if (isLocalControlGroup(resolved.group)) {
+    if (resolved.group && isLocalControlGroup(resolved.group)) {
       this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
     }
-    this.#nic = bindInterface(resolved.interfaceSpec, resolved.group);
+    this.#nic = bindInterface(resolved.interfaceSpec, resolved);
+    this.#peers = resolved.peers;
+    this.#peerSources = resolved.peers && peerSources(resolved.peers);
     this.#self = identityOn(resolved.id, this.#nic.address, resolved.wire);
     this.#metadata = resolved.metadata;
     this.#codec = createCodec(resolved);
@@ -97,7 +106,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       },
     });
     this.#election = createElection(resolved, this.#self, this.#metadata, this.#health.effectivePriority);
-    const { family, group, port } = resolved.group;
+    const { family, port } = resolved;
+    const group = resolved.group?.group;
     this.#faults = new FaultDomain({
       interfaceSpec: resolved.interfaceSpec,
       family,
@@ -111,12 +121,17 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         recover: (reason) => this.#drive(() => this.#election.role === 'idle'
           ? this.#election.start(performance.now(), reason)
           : this.#election.recover(performance.now(), reason)),
-        sendProbe: () => this.#socket?.send(Buffer.alloc(0), group, port) ?? false,
+        sendProbe: () => (group === undefined ? this.#links?.send(Buffer.alloc(0)) : this.#socket?.send(Buffer.alloc(0), group, port)) ?? false,
       },
     }, this.#nic);
-    this.#sender = new GroupSender({ codec: this.#codec, group: resolved.group, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
+    const deliver = group === undefined
+      ? (_socket: MulticastSocket, packet: Buffer) => this.#links?.send(packet) ?? true
+      : (socket: MulticastSocket, packet: Buffer) => socket.send(packet, group, port);
+    this.#sender = new GroupSender({ codec: this.#codec, deliver, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
     this.#prober = new LeaderProber({
-      family, port, log: this.#log,
+      family, log: this.#log,
+      // A peer listed with its own port is probed there; otherwise (and with a group) our port.
+      portOf: (address) => this.#peers?.find((peer) => peer.address === address)?.port ?? port,
       onRefused: (leader) => {
         if (this.#phase === 'running') this.#drive(() => this.#election.leaderUnreachable(performance.now(), leader));
       },
@@ -141,8 +156,27 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   get interface(): BoundInterface { return this.#nic; }
 
-  get group(): { group: string; port: number; family: 4 | 6 } {
-    return { ...this.#options.group };
+  /** The multicast group, port and family; undefined with peers (see `peers`). */
+  get group(): GroupAddress | undefined {
+    return this.#options.group && { ...this.#options.group };
+  }
+
+  /** With peers: the peers as "addr:port" ("[addr]:port" for IPv6), this node's own included if listed; with a group: undefined. */
+  get peers(): string[] | undefined {
+    return this.#peers?.map(formatPeerAddress);
+  }
+
+  /**
+   * With peers: replaces the peer list (same rules as the option; e.g. from DNS or a Kubernetes
+   * headless service). New peers get every message from now on; datagrams from a removed one are
+   * dropped ('not-peer') from now on. Throws on a bad list, and leaves the old one in force.
+   */
+  setPeers(list: readonly string[]): void {
+    const peers = runtimePeers(list, this.#options);
+    if (this.#links !== undefined) this.#links.sync(otherPeers(peers, { address: this.#nic.address, port: this.#options.port }));
+    this.#peers = peers;
+    this.#peerSources = peerSources(peers);
+    this.#log.info({ peers: peers.map(formatPeerAddress) }, 'peer list changed');
   }
 
   /** The election timers in force (defaults filled in), e.g. to derive a failover bound. */
@@ -168,7 +202,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#log.warn({ err: error }, 'handover rehearsal failed');
     }
     try {
-      this.#socket = this.#openSocket(this.#nic.index);
+      this.#socket = this.#openSocket(this.#nic);
+      this.#links = this.#openLinks(this.#nic);
       this.#faults.open();
     } catch (error) {
       this.#closeSocket();
@@ -177,8 +212,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     }
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#phase = 'running';
-    const { group, port } = this.#options.group;
-    this.#log.info({ group: `${group}:${port}`, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
+    const { group, port, peers } = this.#options;
+    const transport = group ? { group: `${group.group}:${port}` } : { port, peers: this.peers };
+    this.#log.info({ ...transport, interface: this.#nic.name, id: this.#self.id, address: this.#self.address }, 'participant started');
+    if (peers && this.#options.keys === undefined) {
+      this.#log.warn({ peers: this.peers }, 'unicast peers without a secret: anyone who can reach this port can forge any node (see docs/PROTOCOL.md "Unicast peers"); give every node the same secret');
+    }
     this.#drive(() => this.#election.start(performance.now()));
     // The NIC may have broken between the constructor and now; a check may fail from the start.
     this.#faults.check();
@@ -264,21 +303,51 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   // ---- the driver loop: socket or timer → core → socket, timer, listeners -------------------
 
-  #openSocket(index: number): MulticastSocket {
-    const socket = openGroupSocket(this.#options, index);
+  #openSocket(nic: { readonly index: number; readonly name: string }): MulticastSocket {
+    const socket = openElectionSocket(this.#options, nic);
     socket.on('message', (datagram) => this.#onDatagram(socket, datagram));
     socket.on('drop', (reason) => this.#counters.drop(reason));
     socket.on('error', (error) => this.#fail(error));
     return socket;
   }
 
+  /** With peers: links to every peer but ourselves, from the NIC's address. */
+  #openLinks(nic: BoundInterface): PeerLinks | undefined {
+    if (this.#peers === undefined) return undefined;
+    const links = new PeerLinks({
+      family: this.#options.family, interfaceName: nic.name, interfaceIndex: nic.index, localAddress: nic.address, ttl: this.#options.ttl,
+      onUnreachable: (peer, error) => this.#peerUnreachable(peer, error),
+    });
+    try {
+      links.sync(otherPeers(this.#peers, { address: nic.address, port: this.#options.port }));
+    } catch (error) {
+      links.close();
+      throw error;
+    }
+    return links;
+  }
+
+  #peerUnreachable(peer: PeerAddress, error: NodeJS.ErrnoException): void {
+    this.#counters.peerUnreachable++;
+    const from = formatPeerAddress(peer);
+    this.#packetLog.debug({ peer: from, code: error.code }, 'peer unreachable');
+    (this.#dropWarnings ??= new DropWarnings(this.#log)).unreachable(from, error.code ?? 'error');
+  }
+
   #closeSocket(): void {
     this.#socket?.close();
     this.#socket = undefined;
+    this.#links?.close();
+    this.#links = undefined;
   }
 
   #onDatagram(socket: MulticastSocket, datagram: Datagram): void {
     if (this.#phase !== 'running' || socket !== this.#socket) return;
+    if (this.#peerSources !== undefined) {
+      if (!this.#peerSources.has(datagram.address)) return this.#drop('not-peer', `from ${datagram.address}:${datagram.port}, not a peer`, datagram.address);
+      // A follower's probe of the leader (lib/socket/unicast-probe.ts) or a send check: not traffic.
+      if (datagram.data.length === 0) return;
+    }
     if (datagram.truncated) return this.#drop('truncated', 'datagram larger than the receive buffer');
     const decoded = this.#codec.decode(datagram.data);
     if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
@@ -395,17 +464,26 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   /** A healthy NIC again: a fresh socket joined on its current index (a new address: a new identity and core). */
   #rejoin(status: InterfaceStatus): boolean {
+    const nic: BoundInterface = { name: status.name, index: status.index, address: status.address!, scopeId: status.scopeId };
     let socket: MulticastSocket;
+    let links: PeerLinks | undefined;
     try {
-      socket = this.#openSocket(status.index);
+      socket = this.#openSocket(nic);
+      try {
+        links = this.#openLinks(nic);
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
     } catch (error) {
       this.#log.warn({ err: error, interface: status.name }, 'cannot rejoin the group yet; retrying every heartbeat');
       return false;
     }
     this.#closeSocket();
     this.#socket = socket;
-    const address = status.address!;
-    this.#nic = { name: status.name, index: status.index, address, scopeId: status.scopeId };
+    this.#links = links;
+    const address = nic.address;
+    this.#nic = nic;
     this.#faults.rebound(this.#nic);
     if (address !== this.#self.address) {
       // Followers must learn the address we have now: a new identity, and a core that knows it.

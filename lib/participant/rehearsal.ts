@@ -21,7 +21,7 @@ const DELIVERY_MS = 0.2;
  */
 export function rehearseHandover(options: ResolvedOptions): boolean {
   if (options.wire !== 'v1') return false;
-  const v6 = options.group.family === 6;
+  const v6 = options.family === 6;
   const lower = rehearsalNode(1n, v6 ? '::1' : '127.0.0.1');
   const upper = rehearsalNode(2n, v6 ? '::2' : '127.0.0.2');
   const lan = new RehearsalLan(options, [lower, upper]);

@@ -19,6 +19,9 @@ export interface NativeUdpSocket {
   setMulticastInterface(interfaceIndex: number): void;
   setTTL(hops: number): void;
   getTTL(): number;
+  /** IP_TTL / IPV6_UNICAST_HOPS, 1..255. */
+  setUnicastTTL(hops: number): void;
+  getUnicastTTL(): number;
   setLoopback(on: boolean): void;
   getLoopback(): boolean;
   bindToDevice(name: string): void;

@@ -10,6 +10,14 @@ describe('CLI argument parsing', () => {
     expect(args).toMatchObject({ command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, wire: 'v1', preempt: true, logLevel: 'warn', hookTimeoutMs: 30_000 });
   });
 
+  it('parses --peer (repeatable) and --peers-file, one or the other', () => {
+    const args = parseCliArgs(['-i', 'eth0', '-a', '9999', '--id', '1', '--peer', '10.0.1.5', '--peer', '[fd00::7]:9998']);
+    expect(args).toMatchObject({ command: 'run', address: '9999', peers: ['10.0.1.5', '[fd00::7]:9998'] });
+    expect(parseCliArgs(['-i', 'eth0', '-a', '9999', '--id', '1', '--peers-file', '/etc/mb/peers'])).toMatchObject({ peers: [], peersFile: '/etc/mb/peers' });
+    expect(() => parseCliArgs(['-i', 'eth0', '-a', '9999', '--id', '1', '--peer', '10.0.1.5', '--peers-file', '/p'])).toThrow('give the peers with --peer or with --peers-file, not both');
+    expect(() => parseCliArgs(['-i', 'eth0', '-a', '9999', '--id', '1', '--peers-file', '/p', '--peers-file', '/q'])).toThrow(/--peers-file is given more than once/);
+  });
+
   it('parses every optional flag', () => {
     const args = parseCliArgs([
       ...REQUIRED, '--cluster', 'blue', '--heartbeat', '50', '--misses', '4', '--secret-file', '/tmp/s', '--wire', 'go',
@@ -21,7 +29,7 @@ describe('CLI argument parsing', () => {
       '--check', 'test -f /run/ok', '--check-rise', '3', '--check-timeout', '500', '--check-init-fail',
     ]);
     expect(args).toEqual({
-      command: 'run', interface: 'eth0', address: '239.1.2.3:9999', id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
+      command: 'run', interface: 'eth0', address: '239.1.2.3:9999', peers: [], id: 7n, cluster: 'blue', heartbeatMs: 50, misses: 4,
       secretFile: '/tmp/s', wire: 'go', preempt: false, probeLeader: false, metadata: 'hello', ttl: 2, onLeader: 'echo L', onFollower: 'echo F',
       onFault: 'echo X', onStop: 'echo S', notify: '/bin/n', hookTimeoutMs: 500, logLevel: 'debug',
       vips: [{ address: '10.0.0.100', prefixLength: 24, family: 4 }, { address: '2001:db8::10', prefixLength: 64, family: 6 }],
@@ -108,11 +116,11 @@ describe('CLI argument parsing', () => {
   });
 
   it.each([
-    [['-i', 'lo', '--address', '239.1.2.3:9', '--id', '1', '--interface', 'eth0'], '--interface is given more than once (-i lo, then --interface eth0): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
-    [[...REQUIRED, '--id', '8'], '--id is given more than once (--id 7, then --id 8): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
-    [[...REQUIRED, '--id', '-1'], '--id is given more than once (--id 7, then --id -1): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
-    [[...REQUIRED, '--heartbeat=50', '--heartbeat', '50'], '--heartbeat is given more than once (--heartbeat 50, then --heartbeat 50): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
-    [[...REQUIRED, '--no-probe', '--no-probe'], '--no-probe is given more than once (--no-probe, then --no-probe): give it once; only --check (each with its own --check-* settings) and --vip may be repeated'],
+    [['-i', 'lo', '--address', '239.1.2.3:9', '--id', '1', '--interface', 'eth0'], '--interface is given more than once (-i lo, then --interface eth0): give it once; only --peer, --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--id', '8'], '--id is given more than once (--id 7, then --id 8): give it once; only --peer, --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--id', '-1'], '--id is given more than once (--id 7, then --id -1): give it once; only --peer, --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--heartbeat=50', '--heartbeat', '50'], '--heartbeat is given more than once (--heartbeat 50, then --heartbeat 50): give it once; only --peer, --check (each with its own --check-* settings) and --vip may be repeated'],
+    [[...REQUIRED, '--no-probe', '--no-probe'], '--no-probe is given more than once (--no-probe, then --no-probe): give it once; only --peer, --check (each with its own --check-* settings) and --vip may be repeated'],
     [['interfaces', '--json', '--json'], '--json is given more than once (--json, then --json): give it once'],
   ])('refuses a repeated single-value flag: %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(new UsageError(message));

@@ -18,7 +18,7 @@ function standIn(overrides: Partial<MetricsSource> = {}): MetricsSource {
     self: { id: 5n, address: '10.77.1.5', nonce: 1n },
     interface: { name: 'eth0', index: 2, address: '10.77.1.5', scopeId: 0 },
     group: { group: '239.77.0.1', port: 9999, family: 4 },
-    counters: { sent: 10, sendFailures: 1, received: 30, dropped, elections: 2, leaderTransitions: 4, faults: { 'nic-down': 1, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 0, 'check-failed': 2 } },
+    counters: { sent: 10, sendFailures: 1, peerUnreachable: 0, received: 30, dropped, elections: 2, leaderTransitions: 4, faults: { 'nic-down': 1, 'nic-no-address': 0, 'nic-gone': 0, 'send-failing': 0, 'check-failed': 2 } },
     ...overrides,
   };
 }
@@ -42,6 +42,7 @@ describe('prometheusText(participant)', () => {
       multibully_packets_received_total: 'counter',
       multibully_packets_dropped_total: 'counter',
       multibully_send_failures_total: 'counter',
+      multibully_peer_unreachable_total: 'counter',
       multibully_faults_total: 'counter',
     });
     for (const name of Object.keys(types)) expect(text).toMatch(new RegExp(`^# HELP ${name} \\S.*$`, 'm'));

@@ -15,13 +15,28 @@ describe('drop warnings', () => {
   it('warns about each misconfiguration reason, naming the sender address and the reason', () => {
     const t = setup();
     for (const reason of WARNED_DROP_REASONS) t.w.note(reason, '10.0.0.7', 'detail');
-    expect(t.warns).toHaveLength(4);
+    expect(t.warns).toHaveLength(5);
     for (const [i, reason] of WARNED_DROP_REASONS.entries()) {
       expect(t.warns[i]!.msg).toContain('10.0.0.7');
       expect(t.warns[i]!.msg).toContain(`(${reason})`);
       expect(t.warns[i]!.fields).toMatchObject({ from: '10.0.0.7', reason });
     }
     expect(t.warns.filter((w) => /fail authentication/.test(w.msg))).toHaveLength(3);
+  });
+
+  it('warns about a peer that does not take our datagrams, once per peer per 10 s, saying why', () => {
+    const t = setup();
+    for (let i = 0; i < 50; i++) {
+      t.w.unreachable('10.0.0.8:9999', 'ECONNREFUSED');
+      t.advance(100);
+    }
+    t.w.unreachable('10.0.0.9:9999', 'EHOSTUNREACH');
+    expect(t.warns).toHaveLength(2);
+    expect(t.warns[0]!.msg).toMatch(/10\.0\.0\.8:9999 .*nothing listens on its port/);
+    expect(t.warns[1]!.msg).toMatch(/10\.0\.0\.9:9999 .*unreachable \(EHOSTUNREACH/);
+    t.advance(10_000);
+    t.w.unreachable('10.0.0.8:9999', 'ECONNREFUSED');
+    expect(t.warns).toHaveLength(3);
   });
 
   it('never warns about line noise or our own traffic', () => {

@@ -79,7 +79,9 @@ export class DropWarnings {
       if (this.#lastWarned.size >= this.#maxPeers) return this.#noteOverflow(now);
     }
     this.#lastWarned.set(key, now);
-    const why = code === 'ECONNREFUSED' ? 'nothing listens on its port (its participant is not running)' : `it is unreachable (${code}: the host is down or not on the network)`;
+    const why = code === 'ECONNREFUSED'
+      ? 'nothing listens on its port (its participant is not running)'
+      : code === 'ENETUNREACH' ? 'there is no route to it (ENETUNREACH)' : `it is unreachable (${code}: the host is down or not on the network)`;
     this.#log.warn({ peer, code }, `peer ${peer} does not take our datagrams: ${why}; it stays in the list (at most one warning per peer every ${Math.round(this.#intervalMs / 1000)} s)`);
   }
 

@@ -9,8 +9,12 @@ import type { Logger } from './logger';
 
 export interface LeaderProberOptions {
   readonly family: 4 | 6;
-  /** The port the leader's participant is bound to: the group's, or the peer's own with peers. */
-  readonly portOf: (address: string) => number;
+  /**
+   * The port the leader's participant is bound to: the group's, or with peers its entry's;
+   * undefined when that is not known (several peers share the leader's address): no probe then,
+   * since a refusal from another port of that host would say nothing about the leader.
+   */
+  readonly portOf: (address: string) => number | undefined;
   readonly log: Logger;
   /** The leader at `address` refused a probe (ICMP port unreachable). */
   readonly onRefused: (address: string) => void;
@@ -45,6 +49,7 @@ export class LeaderProber {
     const { family, portOf, onRefused } = this.#options;
     const address = target.address;
     const port = portOf(address);
+    if (port === undefined) return;
     try {
       this.#probe = new UnicastProbe({
         family, address, port,

@@ -130,8 +130,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#sender = new GroupSender({ codec: this.#codec, deliver, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
     this.#prober = new LeaderProber({
       family, log: this.#log,
-      // A peer listed with its own port is probed there; otherwise (and with a group) our port.
-      portOf: (address) => this.#peers?.find((peer) => peer.address === address)?.port ?? port,
+      // With peers, the leader's entry gives its port; a message does not carry one, so when
+      // several entries share its address (participants on one host) it is unknown.
+      portOf: (address) => {
+        if (this.#peers === undefined) return port;
+        const entries = this.#peers.filter((peer) => peer.address === address);
+        return entries.length === 1 ? entries[0]!.port : entries.length === 0 ? port : undefined;
+      },
       onRefused: (leader) => {
         if (this.#phase === 'running') this.#drive(() => this.#election.leaderUnreachable(performance.now(), leader));
       },

@@ -29,13 +29,18 @@ export interface PeerLinksStats {
   failed: number;
 }
 
-/** Errors that say the peer is not there, not that we cannot send. */
-const PEER_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'EHOSTDOWN']);
+/**
+ * Errors that say the peer is not there (or not reachable from here), not that we cannot send at
+ * all: a NIC that loses its address or link is the fault domain's, which watches the NIC itself.
+ */
+const PEER_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH']);
 
 interface Link {
   readonly peer: PeerAddress;
   readonly native: NativeUdpSocket;
   readonly scopeId: number | undefined;
+  /** False while there is no route to the peer: connect() is tried again on every send. */
+  connected: boolean;
 }
 
 export class PeerLinks {
@@ -112,20 +117,48 @@ export class PeerLinks {
         // Unprivileged on a kernel before 5.7: the bound source address decides the NIC.
       }
       if (ttl !== undefined) native.setUnicastTTL(ttl);
-      native.connect(peer.address, peer.port, scopeId);
       native.unref();
     } catch (error) {
       native.close();
       throw error;
     }
-    const link: Link = { peer, native, scopeId };
+    const link: Link = { peer, native, scopeId, connected: false };
     native.onbatch = () => {}; // peers send to our bound port, not here: only ICMP errors arrive
     native.onerror = (error) => this.#onError(link, error as NodeJS.ErrnoException);
+    try {
+      this.#connect(link);
+    } catch (error) {
+      closeLink(link);
+      throw error;
+    }
     return link;
+  }
+
+  /** Connects `link`; no route to the peer (yet) is reported as unreachable and tried again later. */
+  #connect(link: Link): boolean {
+    try {
+      link.native.connect(link.peer.address, link.peer.port, link.scopeId);
+      link.connected = true;
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === undefined || !PEER_ERRORS.has(code)) throw error;
+      this.#stats.unreachable++;
+      this.#options.onUnreachable(link.peer, error as NodeJS.ErrnoException);
+      return false;
+    }
   }
 
   #sendTo(link: Link, data: Uint8Array, retry: boolean): 'sent' | 'refused' | 'full' | { readonly error: unknown } {
     if (link.native.isClosed()) return 'sent';
+    if (!link.connected) {
+      try {
+        if (!this.#connect(link)) return 'refused';
+      } catch (error) {
+        this.#stats.failed++;
+        return { error };
+      }
+    }
     try {
       if (!link.native.send(data, link.peer.address, link.peer.port, link.scopeId)) return 'full';
       this.#stats.sent++;

@@ -60,6 +60,10 @@ class LanOfSuite implements SuiteLan {
     return this.#built().hosts;
   }
 
+  get router(): Lan['router'] {
+    return this.#built().router;
+  }
+
   partition(...sides: Parameters<Lan['partition']>): Promise<void> {
     return this.#built().partition(...sides);
   }

@@ -8,6 +8,7 @@ const DUP_MARK = '0x4d42';
 
 export const LOSS_TABLE = 'mbfault';
 export const PARTITION_TABLE = 'mbpartition';
+export const NO_MULTICAST_TABLE = 'mbnomcast';
 
 export function dupTable(dev: Dev): string {
   return `mbdup_${dev}`;
@@ -60,6 +61,42 @@ export function duplicateScript(dev: Dev, percent: number): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Replaces `table inet mbnomcast`: every IPv4 multicast datagram (224.0.0.0/4) and every IPv6 one
+ * (ff00::/8) except ICMPv6 that arrives on each listed device is dropped (input hook), as on a
+ * network that carries no multicast. Sending still works (a drop on output would fail the send
+ * with EPERM, which no real network does); the kernel's loopback copy of the host's own sends is
+ * dropped too. ICMPv6 stays: neighbour discovery goes to solicited-node groups, and IPv6 unicast
+ * needs it. The rules count what they drop (see multicastDropCount).
+ */
+export function multicastDropScript(devs: ReadonlySet<Dev>): string {
+  const lines = [`table inet ${NO_MULTICAST_TABLE}`, `delete table inet ${NO_MULTICAST_TABLE}`];
+  if (devs.size > 0) {
+    lines.push(`table inet ${NO_MULTICAST_TABLE} {`, '  chain mcastin {', '    type filter hook input priority -10; policy accept;');
+    for (const dev of devs) {
+      lines.push(`    iifname "${dev}" ip daddr 224.0.0.0/4 counter drop`);
+      lines.push(`    iifname "${dev}" ip6 daddr ff00::/8 meta l4proto != ipv6-icmp counter drop`);
+    }
+    lines.push('  }', '}');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Sums the packet counters of `nft -j list table inet mbnomcast` output (0 when the table is absent). */
+export function multicastDropCount(nftJson: string): number {
+  let parsed: { nftables?: Array<{ rule?: { expr?: Array<{ counter?: { packets?: number } }> } }> };
+  try {
+    parsed = JSON.parse(nftJson) as typeof parsed;
+  } catch {
+    return 0;
+  }
+  let packets = 0;
+  for (const item of parsed.nftables ?? []) {
+    for (const expr of item.rule?.expr ?? []) packets += expr.counter?.packets ?? 0;
+  }
+  return packets;
 }
 
 /** A pair of switch-port sets that must not exchange frames (both directions are dropped). */

@@ -1,8 +1,8 @@
 // One host of a test LAN: a network namespace with eth0 (LAN A) and maybe eth1 (LAN B).
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { runChecked, runCommand, type ExecResult } from './exec';
-import { checkPercent, duplicateScript, lossScript } from './faults';
-import { bridgeFor, switchNetns, switchPort, type Dev } from './names';
+import { checkPercent, duplicateScript, lossScript, multicastDropCount, multicastDropScript, NO_MULTICAST_TABLE } from './faults';
+import { switchNetns, switchPort, type Dev } from './names';
 
 export interface HostNic<Name extends Dev> {
   readonly name: Name;
@@ -29,8 +29,16 @@ export interface Host {
   setDuplicate(percent: number, dev?: Dev): Promise<void>;
   /** Needs tc netem; throws an Error with code 'ERR_LAN_UNSUPPORTED' when the kernel lacks it. */
   setDelay(ms: number, dev?: Dev): Promise<void>;
-  /** Removes loss, duplication and delay on dev (default eth0). */
+  /** Removes loss, duplication and delay on dev (default eth0); not the multicast drop. */
   clearFaults(dev?: Dev): Promise<void>;
+  /**
+   * Drops every IPv4 and IPv6 multicast datagram (ICMPv6 excepted: neighbour discovery) that
+   * arrives on dev (nft `table inet mbnomcast`, input hook), its own looped-back sends included;
+   * sending still succeeds, as on a network that carries no multicast. false removes it. Unicast is untouched.
+   */
+  setMulticastDrop(on: boolean, dev?: Dev): Promise<void>;
+  /** Datagrams the multicast drop has dropped so far on this host (all its devices). */
+  multicastDropped(): Promise<number>;
   /** Removes the NIC's addresses (IPv4, and IPv6 when it has one); the link stays up. */
   addrDel(dev?: Dev): Promise<void>;
   /** Puts the NIC's addresses back (after addrDel) and restores the multicast route. */
@@ -41,6 +49,13 @@ export interface Host {
   recreateNic(dev?: Dev): Promise<void>;
   /** The NIC's current ifindex inside the namespace, or undefined when it does not exist. */
   ifindex(dev?: Dev): Promise<number | undefined>;
+}
+
+/** A route the host needs besides its connected subnets, restored when the kernel drops it (link down, address removed). */
+export interface HostRoute {
+  readonly dev: Dev;
+  /** Arguments of `ip route replace`, e.g. ['10.77.2.0/24', 'via', '10.77.1.254', 'dev', 'eth0']. */
+  readonly args: readonly string[];
 }
 
 /** Shared by all hosts of one LAN: where spawned children are tracked and whether it is torn down. */
@@ -64,16 +79,31 @@ export class NamespaceHost implements Host {
   readonly eth1?: HostNic<'eth1'>;
   private readonly lossByDev = new Map<Dev, number>();
   private readonly delayedDevs = new Set<Dev>();
+  private readonly noMulticastDevs = new Set<Dev>();
+  /** The switch bridge of each NIC (an `eth0OnLanB` host's eth0 is on br1). */
+  readonly bridges: { readonly eth0: 'br0' | 'br1'; readonly eth1?: 'br1' };
+  /** Routes beyond the connected subnets: the multicast route, and the other subnet via the router. */
+  readonly routes: readonly HostRoute[];
 
   constructor(
     private readonly context: HostContext,
-    init: { name: string; netns: string; index: number; eth0: HostNic<'eth0'>; eth1?: HostNic<'eth1'> },
+    init: {
+      name: string;
+      netns: string;
+      index: number;
+      eth0: HostNic<'eth0'>;
+      eth1?: HostNic<'eth1'>;
+      bridges?: { eth0: 'br0' | 'br1'; eth1?: 'br1' };
+      routes?: readonly HostRoute[];
+    },
   ) {
     this.name = init.name;
     this.netns = init.netns;
     this.index = init.index;
     this.eth0 = init.eth0;
     if (init.eth1) this.eth1 = init.eth1;
+    this.bridges = init.bridges ?? { eth0: 'br0', ...(init.eth1 ? { eth1: 'br1' as const } : {}) };
+    this.routes = init.routes ?? [{ dev: 'eth0', args: ['224.0.0.0/4', 'dev', 'eth0'] }];
   }
 
   exec(argv: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
@@ -109,8 +139,8 @@ export class NamespaceHost implements Host {
   async linkUp(dev: Dev = 'eth0'): Promise<void> {
     this.nic(dev, 'linkUp');
     await this.ip(['link', 'set', dev, 'up']);
-    // The kernel drops IPv4 routes of a downed link; restore the multicast route.
-    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+    // The kernel drops IPv4 routes of a downed link; restore the multicast route (and the router's).
+    await this.restoreRoutes(dev);
   }
 
   async setLoss(percent: number, dev: Dev = 'eth0'): Promise<void> {
@@ -166,8 +196,8 @@ export class NamespaceHost implements Host {
     const nic = this.nicOf(dev, 'addrAdd');
     await this.ip(['address', 'replace', `${nic.ipv4}/24`, 'dev', dev]);
     if (nic.ipv6) await this.ip(['address', 'replace', `${nic.ipv6}/64`, 'dev', dev, 'nodad']);
-    // The kernel flushes a device's IPv4 routes with its last address; restore the multicast route.
-    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+    // The kernel flushes a device's IPv4 routes with its last address; restore the multicast route (and the router's).
+    await this.restoreRoutes(dev);
   }
 
   async deleteNic(dev: Dev = 'eth0'): Promise<void> {
@@ -181,12 +211,34 @@ export class NamespaceHost implements Host {
     const port = switchPort(this.index, dev);
     // As createLan builds a port: the veth is made in the switch namespace, its peer moved here.
     await runChecked(['ip', '-n', switchNs, 'link', 'add', 'name', port, 'type', 'veth', 'peer', 'name', dev, 'netns', this.netns]);
-    await runChecked(['ip', '-n', switchNs, 'link', 'set', port, 'master', bridgeFor(dev)]);
+    await runChecked(['ip', '-n', switchNs, 'link', 'set', port, 'master', dev === 'eth0' ? this.bridges.eth0 : this.bridges.eth1!]);
     await runChecked(['ip', '-n', switchNs, 'link', 'set', port, 'up']);
     await this.ip(['address', 'add', `${nic.ipv4}/24`, 'dev', dev]);
     if (nic.ipv6) await this.ip(['address', 'add', `${nic.ipv6}/64`, 'dev', dev, 'nodad']);
     await this.ip(['link', 'set', dev, 'up']);
-    if (dev === 'eth0') await this.ip(['route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+    await this.restoreRoutes(dev);
+  }
+
+  async setMulticastDrop(on: boolean, dev: Dev = 'eth0'): Promise<void> {
+    this.nic(dev, 'setMulticastDrop');
+    if (typeof on !== 'boolean') throw new TypeError(`${this.name}.setMulticastDrop: on must be a boolean, got ${String(on)}`);
+    const next = new Set(this.noMulticastDevs);
+    if (on) next.add(dev);
+    else next.delete(dev);
+    await this.nft(multicastDropScript(next));
+    this.noMulticastDevs.clear();
+    for (const d of next) this.noMulticastDevs.add(d);
+  }
+
+  async multicastDropped(): Promise<number> {
+    this.assertUsable('multicastDropped');
+    if (this.noMulticastDevs.size === 0) return 0;
+    const listed = await runChecked(['ip', 'netns', 'exec', this.netns, 'nft', '-j', 'list', 'table', 'inet', NO_MULTICAST_TABLE]);
+    return multicastDropCount(listed.stdout);
+  }
+
+  private async restoreRoutes(dev: Dev): Promise<void> {
+    for (const route of this.routes) if (route.dev === dev) await this.ip(['route', 'replace', ...route.args]);
   }
 
   async ifindex(dev: Dev = 'eth0'): Promise<number | undefined> {

@@ -1,21 +1,30 @@
 // createLan(): hosts in their own network namespaces, wired to bridges in a switch namespace.
 // Nothing is ever created in the root namespace.
 import type { ChildProcess } from 'node:child_process';
-import { runChecked, runCommand } from './exec';
+import { runChecked, runCommand, type ExecResult } from './exec';
 import { partitionScript, type PortCut } from './faults';
-import { NamespaceHost, type Host, type HostContext, type HostNic } from './host';
+import { NamespaceHost, type Host, type HostContext, type HostNic, type HostRoute } from './host';
 import { registerLive, removeRecord, sweepLeftovers, unregisterLive, writeRecord } from './cleanup';
 import {
   bridgeFor,
+  bridgeOfLan,
   hostName,
   hostNetns,
   ipv4For,
   ipv6For,
+  lanOf,
   makeTag,
   MAX_HOSTS,
+  routerIpv4,
+  routerIpv6,
+  routerNetns,
+  routerPort,
+  subnetV4,
+  subnetV6,
   switchNetns,
   switchPort,
   type Dev,
+  type LanNumber,
 } from './names';
 
 export interface LanOptions {
@@ -25,12 +34,37 @@ export interface LanOptions {
   lanB?: number[];
   /** Also give every NIC an fd77:<lan>::<i+1>/64 address. */
   ipv6?: boolean;
+  /**
+   * Indexes of hosts whose only NIC, eth0, is on LAN B (10.77.2.<i+1>, bridge br1) instead of
+   * LAN A: a second subnet, which LAN A reaches only through `router`. Not together with lanB.
+   */
+  eth0OnLanB?: number[];
+  /**
+   * A router namespace `<tag>-rt` joining the two subnets: eth0 = 10.77.1.254 on LAN A, eth1 =
+   * 10.77.2.254 on LAN B (+ fd77:<lan>::fe with ipv6), IPv4 (and IPv6) forwarding on, no multicast
+   * routing. Every host without a NIC on the other LAN routes that subnet via the router.
+   */
+  router?: boolean;
+}
+
+/** The router of a LAN built with `router: true`. */
+export interface Router {
+  readonly netns: string;
+  readonly eth0: HostNic<'eth0'>;
+  readonly eth1: HostNic<'eth1'>;
+  /** Runs argv inside the router's namespace; resolves with the exit code (never rejects for non-zero). */
+  exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
 }
 
 export interface Lan {
   readonly id: string;
   readonly hosts: Host[];
-  /** Cuts the switch so hosts in a and b cannot hear each other (on LAN A and LAN B). Cumulative until heal(). */
+  /** The router between LAN A and LAN B (only with `router: true`). */
+  readonly router: Router | undefined;
+  /**
+   * Cuts the switch so hosts in a and b cannot hear each other (on LAN A and LAN B). Cumulative
+   * until heal(). It cuts host ports only: traffic between the subnets through the router is not cut.
+   */
   partition(a: Host[], b: Host[]): Promise<void>;
   /** Removes every partition. */
   heal(): Promise<void>;
@@ -41,9 +75,9 @@ export interface Lan {
 const CHILD_EXIT_WAIT_MS = 5_000;
 
 export async function createLan(opts: LanOptions): Promise<Lan> {
-  const { hosts, lanB, ipv6 } = validateOptions(opts);
+  const { hosts, lanB, ipv6, eth0OnLanB, router } = validateOptions(opts);
   sweepLeftovers();
-  const lan = new NamespaceLan(makeTag(), hosts, lanB, ipv6);
+  const lan = new NamespaceLan(makeTag(), hosts, lanB, ipv6, eth0OnLanB, router);
   try {
     await lan.build();
   } catch (err) {
@@ -53,7 +87,7 @@ export async function createLan(opts: LanOptions): Promise<Lan> {
   return lan;
 }
 
-function validateOptions(opts: LanOptions): { hosts: number; lanB: Set<number>; ipv6: boolean } {
+function validateOptions(opts: LanOptions): { hosts: number; lanB: Set<number>; ipv6: boolean; eth0OnLanB: Set<number>; router: boolean } {
   if (!opts || typeof opts !== 'object') throw new TypeError('createLan: options object required, e.g. { hosts: 3 }');
   const { hosts } = opts;
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
@@ -67,13 +101,24 @@ function validateOptions(opts: LanOptions): { hosts: number; lanB: Set<number>; 
     lanB.add(index);
   }
   if (opts.ipv6 !== undefined && typeof opts.ipv6 !== 'boolean') throw new TypeError('createLan: ipv6 must be a boolean');
-  return { hosts, lanB, ipv6: opts.ipv6 === true };
+  const eth0OnLanB = new Set<number>();
+  for (const index of opts.eth0OnLanB ?? []) {
+    if (!Number.isInteger(index) || index < 0 || index >= hosts) {
+      throw new RangeError(`createLan: eth0OnLanB entries must be host indexes 0..${hosts - 1}, got ${String(index)}`);
+    }
+    if (lanB.has(index)) throw new RangeError(`createLan: host ${index} is in both lanB and eth0OnLanB (its eth1 would be on LAN B too)`);
+    eth0OnLanB.add(index);
+  }
+  if (opts.router !== undefined && typeof opts.router !== 'boolean') throw new TypeError('createLan: router must be a boolean');
+  return { hosts, lanB, ipv6: opts.ipv6 === true, eth0OnLanB, router: opts.router === true };
 }
 
 class NamespaceLan implements Lan {
   readonly hosts: NamespaceHost[] = [];
+  readonly router: Router | undefined;
   private readonly children = new Set<ChildProcess>();
   private readonly switchNs: string;
+  private readonly routerNs: string | undefined;
   private readonly cuts: PortCut[] = [];
   private destroyed = false;
   private destroying: Promise<void> | undefined;
@@ -85,28 +130,55 @@ class NamespaceLan implements Lan {
     hostCount: number,
     private readonly lanB: ReadonlySet<number>,
     private readonly ipv6: boolean,
+    private readonly eth0OnLanB: ReadonlySet<number> = new Set(),
+    withRouter = false,
   ) {
     this.switchNs = switchNetns(id);
     const context: HostContext = { lanId: id, children: this.children, isDestroyed: () => this.destroyed };
+    const nicOn = <D extends Dev>(dev: D, ipv4: string, ipv6Address: string): HostNic<D> =>
+      ipv6 ? { name: dev, ipv4, ipv6: ipv6Address } : { name: dev, ipv4 };
     for (let index = 0; index < hostCount; index++) {
-      const nic = <D extends Dev>(dev: D): HostNic<D> =>
-        ipv6 ? { name: dev, ipv4: ipv4For(index, dev), ipv6: ipv6For(index, dev) } : { name: dev, ipv4: ipv4For(index, dev) };
+      const eth0Lan: LanNumber = eth0OnLanB.has(index) ? 2 : 1;
+      const nic = <D extends Dev>(dev: D, lan: LanNumber): HostNic<D> => nicOn(dev, ipv4For(index, dev, lan), ipv6For(index, dev, lan));
+      const routes: HostRoute[] = [{ dev: 'eth0', args: ['224.0.0.0/4', 'dev', 'eth0'] }];
+      // A host with a NIC on only one LAN reaches the other through the router.
+      if (withRouter && !lanB.has(index)) {
+        const other: LanNumber = eth0Lan === 1 ? 2 : 1;
+        routes.push({ dev: 'eth0', args: [subnetV4(other), 'via', routerIpv4(eth0Lan), 'dev', 'eth0'] });
+        if (ipv6) routes.push({ dev: 'eth0', args: [subnetV6(other), 'via', routerIpv6(eth0Lan), 'dev', 'eth0'] });
+      }
       this.hosts.push(
         new NamespaceHost(context, {
           name: hostName(index),
           netns: hostNetns(id, index),
           index,
-          eth0: nic('eth0'),
-          ...(lanB.has(index) ? { eth1: nic('eth1') } : {}),
+          eth0: nic('eth0', eth0Lan),
+          ...(lanB.has(index) ? { eth1: nic('eth1', 2) } : {}),
+          bridges: { eth0: bridgeOfLan(eth0Lan), ...(lanB.has(index) ? { eth1: 'br1' as const } : {}) },
+          routes,
         }),
       );
+    }
+    if (withRouter) {
+      const routerNs = routerNetns(id);
+      this.routerNs = routerNs;
+      this.router = {
+        netns: routerNs,
+        eth0: nicOn('eth0', routerIpv4(1), routerIpv6(1)),
+        eth1: nicOn('eth1', routerIpv4(2), routerIpv6(2)),
+        exec: (argv, opts = {}) => {
+          this.assertUsable('router.exec');
+          if (!Array.isArray(argv) || argv.length === 0) throw new TypeError('router.exec: argv must be a non-empty array');
+          return runCommand(['ip', 'netns', 'exec', routerNs, ...argv], opts);
+        },
+      };
     }
   }
 
   async build(): Promise<void> {
     writeRecord(this.id);
     registerLive({ tag: this.id, children: this.children });
-    const allNetns = [this.switchNs, ...this.hosts.map((h) => h.netns)];
+    const allNetns = [this.switchNs, ...this.hosts.map((h) => h.netns), ...(this.routerNs ? [this.routerNs] : [])];
     for (const netns of allNetns) {
       await runChecked(['ip', 'netns', 'add', netns]);
       this.createdNetns.push(netns);
@@ -127,24 +199,54 @@ class NamespaceLan implements Lan {
           this.ipv6,
         ),
       ),
+      ...(this.routerNs
+        ? [
+            this.sysctl(this.routerNs, ['net.ipv4.ip_forward=1'], true),
+            this.sysctl(
+              this.routerNs,
+              ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.forwarding=1'],
+              this.ipv6,
+            ),
+          ]
+        : []),
     ]);
     await this.ipBatch(this.switchNs, this.switchCommands());
     await Promise.all(this.hosts.map((h) => this.ipBatch(h.netns, this.hostCommands(h))));
+    if (this.routerNs && this.router) await this.ipBatch(this.routerNs, this.routerCommands(this.router));
   }
 
   /** Switch namespace: bridges with snooping off (groups flood without an IGMP querier), one veth per host NIC. */
   private switchCommands(): string[] {
-    const devs: Dev[] = this.lanB.size > 0 ? ['eth0', 'eth1'] : ['eth0'];
+    const needsLanB = this.lanB.size > 0 || this.eth0OnLanB.size > 0 || this.router !== undefined;
+    const devs: Dev[] = needsLanB ? ['eth0', 'eth1'] : ['eth0'];
     const lines = devs.map((dev) => `link add name ${bridgeFor(dev)} type bridge mcast_snooping 0`);
     for (const host of this.hosts) {
       for (const dev of this.devsOf(host)) {
         const port = switchPort(host.index, dev);
         lines.push(`link add name ${port} type veth peer name ${dev} netns ${host.netns}`);
-        lines.push(`link set ${port} master ${bridgeFor(dev)}`);
+        lines.push(`link set ${port} master ${dev === 'eth0' ? host.bridges.eth0 : host.bridges.eth1!}`);
+        lines.push(`link set ${port} up`);
+      }
+    }
+    if (this.routerNs) {
+      for (const dev of ['eth0', 'eth1'] as const) {
+        const port = routerPort(dev);
+        lines.push(`link add name ${port} type veth peer name ${dev} netns ${this.routerNs}`);
+        lines.push(`link set ${port} master ${bridgeOfLan(lanOf(dev))}`);
         lines.push(`link set ${port} up`);
       }
     }
     lines.push(...devs.map((dev) => `link set ${bridgeFor(dev)} up`));
+    return lines;
+  }
+
+  private routerCommands(router: Router): string[] {
+    const lines = ['link set lo up'];
+    for (const nic of [router.eth0, router.eth1]) {
+      lines.push(`address add ${nic.ipv4}/24 dev ${nic.name}`);
+      if (nic.ipv6) lines.push(`address add ${nic.ipv6}/64 dev ${nic.name} nodad`);
+      lines.push(`link set ${nic.name} up`);
+    }
     return lines;
   }
 
@@ -156,7 +258,7 @@ class NamespaceLan implements Lan {
       if (nic.ipv6) lines.push(`address add ${nic.ipv6}/64 dev ${nic.name} nodad`);
       lines.push(`link set ${nic.name} up`);
     }
-    lines.push('route add 224.0.0.0/4 dev eth0');
+    for (const route of host.routes) lines.push(`route add ${route.args.join(' ')}`);
     return lines;
   }
 

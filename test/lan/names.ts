@@ -23,6 +23,19 @@ export function hostNetns(tag: string, index: number): string {
   return `${tag}-h${index}`;
 }
 
+/** The router namespace of a LAN built with `router: true`. */
+export function routerNetns(tag: string): string {
+  return `${tag}-rt`;
+}
+
+/** Switch-side veth peers of the router's NICs (eth0 on LAN A, eth1 on LAN B). */
+export function routerPort(dev: Dev): 'rta' | 'rtb' {
+  return dev === 'eth0' ? 'rta' : 'rtb';
+}
+
+/** The router's host part on both LANs: 10.77.<lan>.254 and fd77:<lan>::fe (hosts stop at .200). */
+export const ROUTER_HOST_PART = 254;
+
 export function hostName(index: number): string {
   return `h${index}`;
 }
@@ -37,10 +50,38 @@ export function switchPort(index: number, dev: Dev): string {
   return `h${index}${dev === 'eth0' ? 'a' : 'b'}`;
 }
 
-export function ipv4For(index: number, dev: Dev): string {
-  return `10.77.${dev === 'eth0' ? 1 : 2}.${index + 1}`;
+/** Which LAN a NIC is wired to: 1 (LAN A, br0) or 2 (LAN B, br1). */
+export type LanNumber = 1 | 2;
+
+/** The LAN a device is on by default: eth0 on LAN A, eth1 on LAN B (an `eth0OnLanB` host's eth0 is on LAN B). */
+export function lanOf(dev: Dev): LanNumber {
+  return dev === 'eth0' ? 1 : 2;
 }
 
-export function ipv6For(index: number, dev: Dev): string {
-  return `fd77:${dev === 'eth0' ? 1 : 2}::${(index + 1).toString(16)}`;
+export function bridgeOfLan(lan: LanNumber): 'br0' | 'br1' {
+  return lan === 1 ? 'br0' : 'br1';
+}
+
+export function ipv4For(index: number, dev: Dev, lan: LanNumber = lanOf(dev)): string {
+  return `10.77.${lan}.${index + 1}`;
+}
+
+export function ipv6For(index: number, dev: Dev, lan: LanNumber = lanOf(dev)): string {
+  return `fd77:${lan}::${(index + 1).toString(16)}`;
+}
+
+export function routerIpv4(lan: LanNumber): string {
+  return `10.77.${lan}.${ROUTER_HOST_PART}`;
+}
+
+export function routerIpv6(lan: LanNumber): string {
+  return `fd77:${lan}::${ROUTER_HOST_PART.toString(16)}`;
+}
+
+export function subnetV4(lan: LanNumber): string {
+  return `10.77.${lan}.0/24`;
+}
+
+export function subnetV6(lan: LanNumber): string {
+  return `fd77:${lan}::/64`;
 }

@@ -58,7 +58,15 @@ node.setMetadata('text'); node.setMetadata(new Uint8Array(2)); node.setMetadata(
 // @ts-expect-error: metadata is text or bytes
 node.setMetadata(42);
 const dispose: Promise<void> = node[Symbol.asyncDispose]();
-const group: { group: string; port: number; family: 4 | 6 } = node.group; // an object, not text
+const group: { group: string; port: number; family: 4 | 6 } | undefined = node.group; // an object, not text; undefined with peers
+// @ts-expect-error: with peers there is no group
+const groupText: string = node.group.group;
+const peers: string[] | undefined = node.peers;
+node.setPeers(['10.0.1.5', '[fd00::7]:9999']);
+// @ts-expect-error: peers are addresses as text
+node.setPeers([42]);
+const unreachable: number = node.counters.peerUnreachable;
+void groupText; void peers; void unreachable;
 const shown: LeaderInfoJSON = { id: '1', address: '10.0.0.1', metadata: 'x', metadataEncoding: 'utf8' };
 const metrics: string = prometheusText(node) + prometheusText([node, node]);
 const contentType: string = PROMETHEUS_CONTENT_TYPE;

@@ -20,7 +20,7 @@
 // by itself after a bounded count and time. keepalived comes from Debian's package (installed
 // with apt-get when missing); its pid and config files live under a private /tmp directory. The
 // lab (hosts, responders, client, both daemons) is bench/vip-lab.mjs, shared with bench:health.
-import { LAB, median, mono, openVipLab, sleep } from './vip-lab.mjs';
+import { CLI, LAB, median, mono, openVipLab, sleep } from './vip-lab.mjs';
 
 const TRIALS = Number(process.env.TRIALS ?? 5);
 const HEARTBEAT_MS = 50;

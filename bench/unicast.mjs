@@ -59,6 +59,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { ensureKeepalived, keepalivedVersion } from './vip-lab.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const CLI = resolve(dirname(SELF), '../dist/cli/main.js');
@@ -615,27 +616,5 @@ ${unicast ? `  unicast_src_ip ${addressOf(i)}\n  unicast_peer {\n${peers}\n  }\n
     killEverything();
     destroyAll();
     rmSync(work, { recursive: true, force: true });
-  }
-}
-
-// keepalived from Debian's package, as bench/vip-lab.mjs installs it and reads its version.
-function ensureKeepalived() {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return;
-  } catch {
-    // not installed
-  }
-  console.log('installing keepalived (apt-get update; apt-get install -y keepalived) …');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', timeout: 300_000, env });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'keepalived'], { stdio: 'inherit', timeout: 300_000, env });
-}
-
-function keepalivedVersion() {
-  try {
-    return execFileSync('sh', ['-c', 'keepalived --version 2>&1'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0];
-  } catch (error) {
-    return String(error.stderr ?? '').split('\n')[0];
   }
 }

@@ -288,7 +288,8 @@ ${instanceExtra}
 
 let keepalivedRuns = 0;
 
-function ensureKeepalived() {
+/** keepalived from Debian's package (installed with apt-get when missing); shared with bench/unicast.mjs. */
+export function ensureKeepalived() {
   try {
     execFileSync('keepalived', ['--version'], { stdio: 'ignore', timeout: 10_000 });
     return;
@@ -301,7 +302,7 @@ function ensureKeepalived() {
   execFileSync('apt-get', ['install', '-y', '-qq', 'keepalived'], { stdio: 'inherit', timeout: 300_000, env });
 }
 
-function keepalivedVersion() {
+export function keepalivedVersion() {
   try {
     return execFileSync('sh', ['-c', 'keepalived --version 2>&1'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0];
   } catch (error) {

@@ -56,33 +56,33 @@ export class DropWarnings {
   note(reason: string, from: string | undefined, detail: string): void {
     if (!isWarnedDropReason(reason)) return;
     const address = from === undefined || from === '' ? 'an unknown address' : from;
-    const key = `${reason} ${address}`;
-    const now = this.#now();
-    const last = this.#lastWarned.get(key);
-    if (last !== undefined && now - last < this.#intervalMs) return;
-    if (last === undefined && this.#lastWarned.size >= this.#maxPeers) {
-      this.#prune(now);
-      if (this.#lastWarned.size >= this.#maxPeers) return this.#noteOverflow(now);
-    }
-    this.#lastWarned.set(key, now);
+    if (!this.#due(`${reason} ${address}`)) return;
     this.#log.warn({ from: address, reason, detail }, `packets from ${address} ${EXPLANATION[reason]}; they are dropped (at most one warning per sender and reason every ${Math.round(this.#intervalMs / 1000)} s)`);
   }
 
   /** A peer refused our datagrams (`code`: ECONNREFUSED, EHOSTUNREACH, …); warns as note() does, rate-limited per peer. */
   unreachable(peer: string, code: string): void {
-    const key = `unreachable ${peer}`;
-    const now = this.#now();
-    const last = this.#lastWarned.get(key);
-    if (last !== undefined && now - last < this.#intervalMs) return;
-    if (last === undefined && this.#lastWarned.size >= this.#maxPeers) {
-      this.#prune(now);
-      if (this.#lastWarned.size >= this.#maxPeers) return this.#noteOverflow(now);
-    }
-    this.#lastWarned.set(key, now);
+    if (!this.#due(`unreachable ${peer}`)) return;
     const why = code === 'ECONNREFUSED'
       ? 'nothing listens on its port (its participant is not running)'
       : code === 'ENETUNREACH' ? 'there is no route to it (ENETUNREACH)' : `it is unreachable (${code}: the host is down or not on the network)`;
     this.#log.warn({ peer, code }, `peer ${peer} does not take our datagrams: ${why}; it stays in the list (at most one warning per peer every ${Math.round(this.#intervalMs / 1000)} s)`);
+  }
+
+  /** Whether `key` may be warned about now (and records that it was): the one rate limit and bound of both kinds of line. */
+  #due(key: string): boolean {
+    const now = this.#now();
+    const last = this.#lastWarned.get(key);
+    if (last !== undefined && now - last < this.#intervalMs) return false;
+    if (last === undefined && this.#lastWarned.size >= this.#maxPeers) {
+      this.#prune(now);
+      if (this.#lastWarned.size >= this.#maxPeers) {
+        this.#noteOverflow(now);
+        return false;
+      }
+    }
+    this.#lastWarned.set(key, now);
+    return true;
   }
 
   #prune(now: number): void {

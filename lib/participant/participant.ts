@@ -133,9 +133,15 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       // With peers, the leader's entry gives its port; a message does not carry one, so when
       // several entries share its address (participants on one host) it is unknown.
       portOf: (address) => {
+        // Asked after every step while a target has no probe: no allocation.
         if (this.#peers === undefined) return port;
-        const entries = this.#peers.filter((peer) => peer.address === address);
-        return entries.length === 1 ? entries[0]!.port : entries.length === 0 ? port : undefined;
+        let found: number | undefined;
+        for (const peer of this.#peers) {
+          if (peer.address !== address) continue;
+          if (found !== undefined) return undefined;
+          found = peer.port;
+        }
+        return found ?? port;
       },
       onRefused: (leader) => {
         if (this.#phase === 'running') this.#drive(() => this.#election.leaderUnreachable(performance.now(), leader));
@@ -349,7 +355,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   #onDatagram(socket: MulticastSocket, datagram: Datagram): void {
     if (this.#phase !== 'running' || socket !== this.#socket) return;
     if (this.#peerSources !== undefined) {
-      if (!this.#peerSources.has(datagram.address)) return this.#drop('not-peer', `from ${datagram.address}:${datagram.port}, not a peer`, datagram.address);
+      if (!this.#peerSources.has(datagram.address)) return this.#drop('not-peer', 'the source address is not a peer', datagram.address);
       // A follower's probe of the leader (lib/socket/unicast-probe.ts) or a send check: not traffic.
       if (datagram.data.length === 0) return;
     }

@@ -1,10 +1,8 @@
 // The Bully election as a pure, deterministic state machine (etcd-raft style): messages and time
-// go in, messages to multicast and events come out. No I/O, no clock, no Math.random. Why it is
-// built this way: docs/ARCHITECTURE.md, "The election core". Its parts have files of their own:
-// deadlines (timers), rank (known-nodes), failure detector (leader-timeout), fence, challenger,
-// coalesced OK and COORDINATOR, probe hint, duplicate identities (conflicts), terms, the node's own
-// standing (standing, preemption), the higher nodes electing (higher-nodes), the Ready (outbox).
-import { codedError, rangeError, typeError } from '../errors';
+// go in, messages to send and events come out. No I/O, no clock, no Math.random. Why, and which
+// file holds each of its parts: docs/ARCHITECTURE.md, "The election core".
+import { codedError } from '../errors';
+import { CoreClock } from './clock';
 import { PendingChallenger } from './challenger';
 import { ConflictReports } from './conflicts';
 import { CoordinatorSender } from './coordinator-sender';
@@ -73,7 +71,7 @@ export class Election {
   /** The last leader followed (kept through rounds, unlike #leader): a lower successor means a failover. */
   #lastFollowed: NodeIdentity | undefined;
   #lastElectionSentAt = -Infinity;
-  #now = -Infinity;
+  readonly #clock = new CoreClock();
   /** What our COORDINATOR carries (empty: none); setMetadata() changes it. */
   #metadata: Uint8Array;
 
@@ -144,7 +142,7 @@ export class Election {
   start(now: number, reason: 'start' | RecoveryReason = 'start'): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
     if (this.#role !== 'idle') throw codedError('ERR_ELECTION_STARTED', 'election already started');
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     if (reason !== 'start') this.#role = 'fault';
     this.#beginCandidacy(reason, this.#options.startListenMs);
     return this.#outbox.flush();
@@ -157,7 +155,7 @@ export class Election {
   receive(message: Message, now: number): Ready {
     checkMessage(message, { bigints: true });
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     // Our own packet, looped back (go mode has no nonce: our (id, address) is us).
     if (sameNode(message.from, this.#self) && (this.#go || message.from.nonce === this.#self.nonce)) {
       this.#counters.ownIgnored++;
@@ -176,8 +174,8 @@ export class Election {
    */
   tick(now: number, { unheard = false }: { readonly unheard?: boolean } = {}): Ready {
     if (this.#role === 'idle' || this.#role === 'stopped' || this.#role === 'fault') return EMPTY_READY;
-    this.#advanceClock(now);
-    for (const due of this.#timers.takeDue(this.#now)) {
+    this.#clock.advance(now);
+    for (const due of this.#timers.takeDue(this.#clock.now)) {
       if (due === 'ok-wait' && unheard) {
         this.#halt('fault', 'send-failing');
         break;
@@ -200,7 +198,7 @@ export class Election {
   setPriority(now: number, priority: number): Ready {
     checkPriority(priority, 'priority', this.#options.mode);
     if (this.#role === 'stopped') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     if (priority === this.#standing.priority) return EMPTY_READY;
     this.#standing.priority = priority;
     this.#rankSelf();
@@ -216,10 +214,10 @@ export class Election {
     if (this.#go) throw codedError('ERR_MULTIBULLY_UNSUPPORTED', 'resign is not supported in go mode: the Go wire format has no RESIGN');
     checkHoldMs(holdMs);
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     if (holdMs > 0) {
-      this.#standing.hold(this.#now + holdMs);
-      this.#timers.set('hold-end', this.#now + holdMs);
+      this.#standing.hold(this.#clock.now + holdMs);
+      this.#timers.set('hold-end', this.#clock.now + holdMs);
     }
     if (this.#role !== 'leader') {
       this.#rankSelf();
@@ -249,9 +247,9 @@ export class Election {
   leaderUnreachable(now: number, address: string): Ready {
     const leader = this.#leader;
     if (this.#role !== 'follower' || this.#go || !leader || leader.address !== address || this.leaderRefusesProbes) return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     this.#counters.leaderUnreachable++;
-    this.#probeHint.noteRefused(leader, this.#now);
+    this.#probeHint.noteRefused(leader, this.#clock.now);
     this.#leaderTimeout.shorten();
     return this.#outbox.flush();
   }
@@ -262,7 +260,7 @@ export class Election {
    */
   fault(now: number, reason: FaultReason): Ready {
     if (this.#role === 'idle' || this.#role === 'stopped') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     if (this.#role === 'fault') return EMPTY_READY;
     this.#halt('fault', reason);
     return this.#outbox.flush();
@@ -271,9 +269,9 @@ export class Election {
   /** Leaves 'fault': a round as at start-up (the cluster may have changed meanwhile). */
   recover(now: number, reason: RecoveryReason = 'recovered'): Ready {
     if (this.#role !== 'fault') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     this.#higher.forgetActivity();
-    if (this.#standing.isHeld(this.#now)) this.#timers.set('hold-end', this.#standing.heldUntil);
+    if (this.#standing.isHeld(this.#clock.now)) this.#timers.set('hold-end', this.#standing.heldUntil);
     this.#beginCandidacy(reason, this.#options.startListenMs);
     return this.#outbox.flush();
   }
@@ -281,7 +279,7 @@ export class Election {
   /** Leaves the election: RESIGN when leading (v1), then role 'stopped' for good. */
   stop(now: number): Ready {
     if (this.#role === 'stopped') return EMPTY_READY;
-    this.#advanceClock(now);
+    this.#clock.advance(now);
     if (this.#role === 'leader' && !this.#go) this.#sendResign(this.#knownNodes.highest());
     this.#halt('stopped', 'stopped');
     return this.#outbox.flush();
@@ -297,7 +295,7 @@ export class Election {
     // earlier start of ours, not a live twin: it is not reported.
     if (sameNode(from, this.#self) && !this.#fence.isStale(term)) {
       this.#counters.conflicts++;
-      const event = this.#conflicts.report(from, this.#now);
+      const event = this.#conflicts.report(from, this.#clock.now);
       if (event) this.#outbox.emit(event);
     }
     const higher = compareInstance(from, this.#self) > 0;
@@ -326,7 +324,7 @@ export class Election {
       case 'election':
         // A candidate knowing our term (or more) means someone doubted us: fence with a new term.
         if (!termNewer(this.#term.current, term)) this.#raiseTerm(nextTerm(term), 'election-at-our-term');
-        return this.#coordinatorSender.answer(this.#now);
+        return this.#coordinatorSender.answer(this.#clock.now);
       case 'ok':
       case 'resign':
         if (termNewer(term, this.#term.current)) this.#raiseTerm(nextTerm(term), 'newer-term-heard');
@@ -341,7 +339,7 @@ export class Election {
         }
         // Two leaders: the lower one must learn it is lower and the higher one must out-term it.
         if (!higher && !termNewer(this.#term.current, term)) this.#raiseTerm(nextTerm(term), 'lower-leader');
-        return this.#coordinatorSender.answer(this.#now);
+        return this.#coordinatorSender.answer(this.#clock.now);
     }
   }
 
@@ -351,12 +349,12 @@ export class Election {
       // A Go node restarts its 2 s election on every COORDINATOR from a lower node, so answering
       // would lock it out forever: yield as a Go leader does, and resume if it never announces.
       this.#resetRound();
-      this.#higher.heard(from, this.#now);
+      this.#higher.heard(from, this.#clock.now);
       return this.#enterWaiting('higher-node-electing');
     }
-    if (type === 'election') this.#okSender.send(this.#now); // cancels a Go candidate's election timer
+    if (type === 'election') this.#okSender.send(this.#clock.now); // cancels a Go candidate's election timer
     if (type === 'coordinator' && higher) return this.#follow(from, term, metadata, 'higher-leader');
-    if (type === 'election' || type === 'coordinator') this.#coordinatorSender.answer(this.#now);
+    if (type === 'election' || type === 'coordinator') this.#coordinatorSender.answer(this.#clock.now);
   }
 
   /** A follower keeps its leader while it is heard and fenced, and answers lower candidates. */
@@ -365,7 +363,7 @@ export class Election {
     switch (type) {
       case 'election':
         if (higher) {
-          if (!this.#fence.isStaleHigher(term)) this.#higher.heard(from, this.#now);
+          if (!this.#fence.isStaleHigher(term)) this.#higher.heard(from, this.#clock.now);
           return;
         }
         // Our leader answers a joiner. Go nodes instead expect OK from every higher node: without
@@ -374,15 +372,15 @@ export class Election {
           // Except that the nodes next in line (the probers) say so: a joiner does not hear the
           // silent followers that started before it, and one that thinks itself next in line
           // would probe, and after a failover claim in the same few ms as the real successor.
-          if (this.#nextInLine()) this.#okSender.send(this.#now, { nextInLine: true });
+          if (this.#nextInLine()) this.#okSender.send(this.#clock.now, { nextInLine: true });
           return;
         }
-        return this.#okSender.send(this.#now);
+        return this.#okSender.send(this.#clock.now);
       case 'ok':
         // With a fresh leader a higher follower's OK answers a joiner or says it is next in line:
         // no election is under way. Our leader's own (sent just before it took office) neither.
         if (higher && !this.#fence.isStaleHigher(term) && !this.#leaderIsFresh() && !(leader && sameInstance(leader, from))) {
-          this.#higher.heard(from, this.#now);
+          this.#higher.heard(from, this.#clock.now);
         }
         return;
       case 'coordinator':
@@ -398,12 +396,12 @@ export class Election {
           // A fresh leader outranking the newcomer stays if it is live: it hears the newcomer's
           // newer term and answers above it at once. If it does not within a heartbeat, it is gone
           // (or its traffic is being replayed) and the newer term wins.
-          return this.#challenger.note(from, term, metadata, this.#now);
+          return this.#challenger.note(from, term, metadata, this.#clock.now);
         }
         return this.#adoptLeader(from, term, metadata, higher);
       case 'resign':
         if (leader && sameInstance(leader, from)) {
-          if (successor && sameInstance(successor, this.#self) && !this.#standing.isHeld(this.#now)) return this.#becomeLeader('named-successor');
+          if (successor && sameInstance(successor, this.#self) && !this.#standing.isHeld(this.#clock.now)) return this.#becomeLeader('named-successor');
           // The successor it named takes office at once: its COORDINATOR gets a moment before our own round.
           const skew = this.#knownNodes.skewMs();
           return this.#beginCandidacy('leader-resigned', successor ? Math.max(skew, this.#options.failoverOkWaitMs) : skew, FAILOVER);
@@ -420,11 +418,11 @@ export class Election {
       case 'election':
       case 'ok':
         if (!higher) {
-          if (type === 'election') this.#okSender.send(this.#now);
+          if (type === 'election') this.#okSender.send(this.#clock.now);
           return;
         }
         if (this.#fence.isStaleHigher(term)) return;
-        this.#higher.heard(from, this.#now);
+        this.#higher.heard(from, this.#clock.now);
         // Waiting already: this extends the wait.
         return this.#enterWaiting(type === 'election' ? 'higher-node-electing' : 'ok-from-higher-node');
       case 'coordinator':
@@ -443,7 +441,7 @@ export class Election {
   }
 
   /** Follower: a leader with an acceptable term. Follow it, or take over from it if we outrank it. */
-  #adoptLeader(from: RankedNode, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#now): void {
+  #adoptLeader(from: RankedNode, term: bigint, metadata: Uint8Array | undefined, higher: boolean, heardAt = this.#clock.now): void {
     if (this.#preemption.now && !higher) {
       // Its term is fenced, so its own later heartbeats cannot pull us back.
       this.#fence.raise(from, term);
@@ -460,14 +458,14 @@ export class Election {
         return this.#sendElection();
       case 'ok-wait':
         // Held since this round began: the claim waits for the end of the hold.
-        if (this.#standing.isHeld(this.#now)) return this.#timers.set('send-election', this.#standing.heldUntil);
+        if (this.#standing.isHeld(this.#clock.now)) return this.#timers.set('send-election', this.#standing.heldUntil);
         return this.#becomeLeader('no-higher-node-answered');
       case 'coordinator-wait':
         // The higher nodes that told us to wait never announced: consider them gone.
         for (const node of this.#higher.waitedFor()) this.#knownNodes.forget(node);
         return this.#beginCandidacy('coordinator-timeout', this.#knownNodes.skewMs());
       case 'heartbeat':
-        return this.#coordinatorSender.send(this.#now);
+        return this.#coordinatorSender.send(this.#clock.now);
       case 'leader-timeout':
         return this.#suspectLeader();
       case 'challenger': {
@@ -478,7 +476,7 @@ export class Election {
         return this.#adoptLeader(challenger.leader, challenger.term, challenger.metadata, higher, challenger.heardAt);
       }
       case 'send-ok':
-        return this.#okSender.fire(this.#now);
+        return this.#okSender.fire(this.#clock.now);
       case 'preempt':
         return this.#checkPreempt(true);
       case 'hold-end':
@@ -511,7 +509,7 @@ export class Election {
     this.#roundOkWaitMs = failover ? this.#options.failoverOkWaitMs : this.#options.okWaitMs; // equal in go mode
     this.#transition('candidate', reason);
     if (delayMs > 0) {
-      this.#timers.set('send-election', this.#now + delayMs);
+      this.#timers.set('send-election', this.#clock.now + delayMs);
     } else {
       this.#sendElection();
     }
@@ -520,18 +518,18 @@ export class Election {
   #sendElection(): void {
     // Held (resign({ holdMs })): no round of our own until the hold is over.
     const earliest = Math.max(this.#lastElectionSentAt + this.#options.minElectionGapMs, this.#standing.heldUntil);
-    if (this.#now < earliest) {
+    if (this.#clock.now < earliest) {
       this.#timers.set('send-election', earliest);
       return;
     }
-    this.#lastElectionSentAt = this.#now;
+    this.#lastElectionSentAt = this.#clock.now;
     this.#counters.elections++;
     this.#send('election');
     // Reaching here still a candidate means no higher node spoke during the skew.
-    this.#timers.set('ok-wait', this.#now + this.#roundOkWaitMs);
+    this.#timers.set('ok-wait', this.#clock.now + this.#roundOkWaitMs);
   }
 
-  #enterWaiting(reason: WaitingReason, since = this.#now): void {
+  #enterWaiting(reason: WaitingReason, since = this.#clock.now): void {
     this.#clearRoleTimers();
     this.#timers.set('coordinator-wait', since + this.#options.coordinatorWaitMs);
     if (this.#role !== 'waiting') this.#transition('waiting', reason);
@@ -549,7 +547,7 @@ export class Election {
     this.#fence.set(this.#self, term);
     this.#transition('leader', reason);
     this.#outbox.emit({ type: 'leader', term });
-    this.#coordinatorSender.send(this.#now);
+    this.#coordinatorSender.send(this.#clock.now);
   }
 
   /** A sitting leader moves to a newer term; it stays in office, so this is not a 'leader' event. */
@@ -559,7 +557,7 @@ export class Election {
     this.#outbox.emit({ type: 'term', term, reason });
   }
 
-  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#now): void {
+  #follow(leader: NodeIdentity, term: bigint, metadata: Uint8Array | undefined, reason: FollowerReason, heardAt = this.#clock.now): void {
     const previous = this.#leader;
     const changed = !previous || !sameInstance(previous, leader) || term !== this.#fence.term || this.#role !== 'follower';
     if (previous !== undefined && !sameInstance(previous, leader)) {
@@ -589,7 +587,7 @@ export class Election {
     }
     const failover = this.#lastFollowed !== undefined && !sameNode(this.#lastFollowed, leader) && comparePriority(this.#lastFollowed, leader) > 0;
     this.#lastFollowed = leader;
-    if (failover && this.#nextInLine()) this.#okSender.sayNextInLine(this.#now);
+    if (failover && this.#nextInLine()) this.#okSender.sayNextInLine(this.#clock.now);
     this.#checkPreempt();
   }
 
@@ -604,11 +602,11 @@ export class Election {
     const above = this.#options.preempt ? this.#knownNodes.highest({ aboveSelf: true }) : undefined;
     if (above) return this.#handOver(above);
     // Followers that now outrank us learn it from this answer rather than the next heartbeat.
-    this.#coordinatorSender.answer(this.#now);
+    this.#coordinatorSender.answer(this.#clock.now);
   }
 
   #advertiseStanding(): void {
-    this.#self = { ...this.#identity, priority: this.#standing.advertised(this.#now) };
+    this.#self = { ...this.#identity, priority: this.#standing.advertised(this.#clock.now) };
     this.#knownNodes.self = this.#self;
     if (this.#role === 'leader') this.#knownNodes.leader = this.#self;
   }
@@ -616,7 +614,7 @@ export class Election {
   /** Where we stand against our leader changed (see preemption.ts); `due`: its delay ran out. */
   #checkPreempt(due = false): void {
     const outranks = this.#role === 'follower' && this.#leader !== undefined && compareInstance(this.#self, this.#leader) > 0;
-    if (this.#preemption.reconsider(this.#now, outranks, due)) this.#takeOver();
+    if (this.#preemption.reconsider(this.#clock.now, outranks, due)) this.#takeOver();
   }
 
   /** One round that the leader we follow (and fenced) cannot pull us out of: we outrank it. */
@@ -657,7 +655,7 @@ export class Election {
     if (this.#leader) this.#knownNodes.forget(this.#leader);
     this.#resetRound({ keepWaitingOn: true });
     // A higher node is already electing: wait for its COORDINATOR instead of speaking.
-    if (this.#now - this.#higher.lastHeardAt < this.#options.coordinatorWaitMs) {
+    if (this.#clock.now - this.#higher.lastHeardAt < this.#options.coordinatorWaitMs) {
       this.#enterWaiting('leader-timeout', this.#higher.lastHeardAt);
       return;
     }
@@ -688,7 +686,7 @@ export class Election {
   }
 
   #leaderIsFresh(): boolean {
-    return this.#leader !== undefined && this.#leaderTimeout.isFresh(this.#now);
+    return this.#leader !== undefined && this.#leaderTimeout.isFresh(this.#clock.now);
   }
 
   #send(type: MessageType, successor?: RankedNode): void {
@@ -698,13 +696,5 @@ export class Election {
       successor: successor && identityOf(successor),
     });
     this.#counters.messagesSent++;
-  }
-
-  /** Validates a caller's `now`; time never goes backwards inside the core. */
-  #advanceClock(now: number): void {
-    if (typeof now !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `now must be a number of milliseconds, got ${typeof now}`);
-    if (!Number.isFinite(now)) throw rangeError('ERR_OUT_OF_RANGE', `now must be finite, got ${now}`);
-    // An earlier clock reading counts as the last one.
-    if (now > this.#now) this.#now = now;
   }
 }

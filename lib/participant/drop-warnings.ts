@@ -7,7 +7,8 @@
 // flood the log; beyond `maxPeers` live entries further senders are counted and summed up in one
 // line per interval.
 import { performance } from 'node:perf_hooks';
-import type { Logger } from './logger';
+import type { TrafficCounters, ParticipantDropReason } from './counters';
+import type { Logger, PacketLogger } from './logger';
 
 /** The drop reasons that point at a misconfigured peer. */
 export const WARNED_DROP_REASONS = ['bad-tag', 'unknown-key', 'unauthenticated', 'other-cluster', 'not-peer'] as const;
@@ -95,5 +96,33 @@ export class DropWarnings {
     this.#log.warn({ senders: this.#maxPeers, more: this.#overflow }, `misconfigured or forged packets from more than ${this.#maxPeers} sender/reason pairs; further ones are not warned about individually`);
     this.#overflowSince = now;
     this.#overflow = 0;
+  }
+}
+
+/** What happens to every datagram the participant drops, and to every refusal of a peer: counted, a debug line, and the warnings above. */
+export class DropReports {
+  readonly #counters: TrafficCounters;
+  readonly #log: Logger;
+  readonly #packetLog: PacketLogger;
+  /** Made on first use: most nodes never drop a misconfigured packet. */
+  #warnings: DropWarnings | undefined;
+
+  constructor(counters: TrafficCounters, log: Logger, packetLog: PacketLogger) {
+    this.#counters = counters;
+    this.#log = log;
+    this.#packetLog = packetLog;
+  }
+
+  dropped(reason: Exclude<ParticipantDropReason, 'own'>, detail: string, from?: string): void {
+    this.#counters.drop(reason);
+    this.#packetLog.debug({ reason, detail, from }, 'dropped datagram');
+    (this.#warnings ??= new DropWarnings(this.#log)).note(reason, from, detail);
+  }
+
+  /** A peer ("addr:port") refused a datagram with `code`. */
+  unreachable(peer: string, code: string | undefined): void {
+    this.#counters.peerUnreachable++;
+    this.#packetLog.debug({ peer, code }, 'peer unreachable');
+    (this.#warnings ??= new DropWarnings(this.#log)).unreachable(peer, code ?? 'error');
   }
 }

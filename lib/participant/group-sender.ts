@@ -1,9 +1,9 @@
 // Sends what the core wants sent: each message encoded and multicast to the group (or unicast to
-// every peer: `deliver` says how). A failure to
+// every peer: the channel says how). A failure to
 // encode or send loses that packet only (the election copes with loss); it is counted, and failed
 // sends are the fault domain's evidence of a send outage.
 import type { Message } from '../core/types';
-import type { MulticastSocket } from '../socket';
+import type { ElectionChannel } from './channel';
 import type { Codec } from '../wire';
 import type { TrafficCounters } from './counters';
 import type { FaultDomain } from './fault-domain';
@@ -11,8 +11,8 @@ import type { Logger, PacketLogger } from './logger';
 
 export interface GroupSenderParts {
   readonly codec: Codec;
-  /** Sends one encoded packet: true when it left, false when the queue was full; throws when it failed. */
-  readonly deliver: (socket: MulticastSocket, packet: Buffer) => boolean;
+  /** Where packets go (the group, or every peer); nothing is sent while it is closed. */
+  readonly channel: Pick<ElectionChannel, 'isOpen' | 'send'>;
   readonly counters: TrafficCounters;
   readonly faults: FaultDomain;
   readonly log: Logger;
@@ -26,9 +26,9 @@ export class GroupSender {
     this.#parts = parts;
   }
 
-  send(socket: MulticastSocket | undefined, messages: readonly Message[]): void {
-    if (!socket) return;
-    const { codec, deliver, counters, faults, log, packetLog } = this.#parts;
+  send(messages: readonly Message[]): void {
+    const { codec, channel, counters, faults, log, packetLog } = this.#parts;
+    if (!channel.isOpen) return;
     for (const message of messages) {
       let packet: Buffer;
       try {
@@ -41,7 +41,7 @@ export class GroupSender {
       }
       let delivered: boolean;
       try {
-        delivered = deliver(socket, packet);
+        delivered = channel.send(packet);
       } catch (error) {
         // A down link or a missing route loses this packet; failures that last over a heartbeat
         // put the participant in fault.

@@ -1,6 +1,8 @@
 // The logger contract: the subset of pino's API the Participant uses. Any pino logger fits,
 // and so does a plain object with these four methods.
 
+import type { CoreEvent } from '../core/types';
+
 export type LogFn = (objOrMsg: unknown, msg?: string) => void;
 
 export interface Logger {
@@ -41,4 +43,17 @@ export function packetLogger(logger: Logger): PacketLogger {
     if (logger.isLevelEnabled?.(level) === true) logger[level]?.(objOrMsg, msg);
   };
   return { trace: at('trace'), debug: at('debug') };
+}
+
+/** What the core reported, in the participant's log: state changes (info), raised terms (debug), conflicts (warn). */
+export function logCoreEvent(log: Logger, event: CoreEvent): void {
+  const { type: _type, ...payload } = event;
+  switch (event.type) {
+    case 'state':
+      return log.info(payload, 'state change');
+    case 'term':
+      return log.debug(payload, 'term raised');
+    case 'conflict':
+      return log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
+  }
 }

@@ -4,18 +4,18 @@
 // probes the leader (leader-probe.ts); both act through the same loop.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { formatPeerAddress, isLocalControlGroup, type GroupAddress, type PeerAddress } from '../address';
+import { formatPeerAddress, isLocalControlGroup, type GroupAddress } from '../address';
 import type { Election } from '../core';
 import type { CoreEvent, Message, NodeIdentity, Ready, Role } from '../core/types';
 import { checkHoldMs, checkPriority } from '../core';
 import { DEFAULT_PRIORITY } from '../core/types';
 import { codedError, withCode } from '../errors';
 import type { CheckStatus } from '../health';
-import type { Datagram, MulticastSocket, InterfaceStatus } from '../socket';
-import { PeerLinks } from '../socket/peer-links';
+import type { Datagram, InterfaceStatus } from '../socket';
+import { ElectionChannel } from './channel';
 import type { Codec } from '../wire';
-import { TrafficCounters, type ParticipantCounters, type ParticipantDropReason } from './counters';
-import { DropWarnings } from './drop-warnings';
+import { TrafficCounters, type ParticipantCounters } from './counters';
+import { DropReports } from './drop-warnings';
 import { FaultDomain } from './fault-domain';
 import { GroupSender } from './group-sender';
 import { ParticipantHealth } from './health';
@@ -23,9 +23,9 @@ import { abortReason } from './abort';
 import { identityOn } from './identity';
 import { leaderInfo } from './leader-info';
 import { LeaderProber } from './leader-probe';
-import { packetLogger, type Logger, type PacketLogger } from './logger';
-import { createCodec, createElection, openElectionSocket } from './components';
-import { otherPeers, peerSources } from './peers';
+import { logCoreEvent, packetLogger, type Logger, type PacketLogger } from './logger';
+import { DeadlineTimer } from './deadline-timer';
+import { createCodec, createElection } from './components';
 import { bindInterface } from './nic-binding';
 import { cannotStart, type Phase } from './phase';
 import { rehearseHandover } from './rehearsal';
@@ -58,27 +58,21 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #counters = new TrafficCounters();
   readonly #faults: FaultDomain;
   readonly #prober: LeaderProber;
-  /** With peers: every peer as listed (this node's own address too, if it is there), and their addresses. */
-  #peers: readonly PeerAddress[] | undefined;
-  #peerSources: ReadonlySet<string> | undefined;
-  /** With peers: the sockets that send to them (open while the election socket is). */
-  #links: PeerLinks | undefined;
+  /** The socket and the way to the others (the group, or the peers), open while running. */
+  readonly #channel: ElectionChannel;
   readonly #sender: GroupSender;
   readonly #health: ParticipantHealth;
-  #socket: MulticastSocket | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  /** The core deadline the armed #timer is for. */
-  #timerDeadline: number | undefined;
-  /** A due timer's step, run after the loop's I/O phase (see #armTimer). */
-  #timerStep: NodeJS.Immediate | undefined;
+  readonly #timer = new DeadlineTimer(() => {
+    if (this.#phase === 'running') this.#drive(() => this.#election.tick(performance.now(), { unheard: this.#faults.unheard }));
+  });
   #phase: Phase = 'new';
   #stopping: Promise<void> | undefined;
   /** Aborted once stop() begins: ends waitForLeader(). */
   readonly #stopped = new AbortController();
   /** What our heartbeats carry (setMetadata() changes it; a core made for a new address gets it too). */
   #metadata: Uint8Array | undefined;
-  /** Warns (rate-limited) about peers that use another secret, key or cluster: created on first use. */
-  #dropWarnings: DropWarnings | undefined;
+  /** Counts, logs and warns about dropped datagrams and refusing peers. */
+  readonly #drops: DropReports;
   readonly #onAbort = (): void => void this.stop().catch((error: unknown) => this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL')));
 
   /** Validates every option and resolves the NIC; throws before anything is opened. */
@@ -88,12 +82,18 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#options = resolved;
     this.#log = resolved.logger.child?.({ component: 'multibully' }) ?? resolved.logger;
     this.#packetLog = packetLogger(this.#log);
+    this.#drops = new DropReports(this.#counters, this.#log, this.#packetLog);
     if (resolved.group && isLocalControlGroup(resolved.group)) {
       this.#log.warn({ group: resolved.group.group }, 'the group is in 224.0.0.0/24, the local network control block that routing protocols use; prefer 239.0.0.0/8');
     }
     this.#nic = bindInterface(resolved.interfaceSpec, resolved);
-    this.#peers = resolved.peers;
-    this.#peerSources = resolved.peers && peerSources(resolved.peers);
+    this.#channel = new ElectionChannel(resolved, {
+      onDatagram: (datagram) => this.#onDatagram(datagram),
+      onDrop: (reason) => this.#counters.drop(reason),
+      onNotPeer: (from) => this.#drops.dropped('not-peer', 'the source address is not a peer', from),
+      onError: (error) => this.#fail(error),
+      onUnreachable: (peer, error) => this.#drops.unreachable(formatPeerAddress(peer), error.code),
+    });
     this.#self = identityOn(resolved.id, this.#nic.address, resolved.wire);
     this.#metadata = resolved.metadata;
     this.#codec = createCodec(resolved);
@@ -106,8 +106,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       },
     });
     this.#election = createElection(resolved, this.#self, this.#metadata, this.#health.effectivePriority);
-    const { family, port } = resolved;
-    const group = resolved.group?.group;
+    const { family } = resolved;
     this.#faults = new FaultDomain({
       interfaceSpec: resolved.interfaceSpec,
       family,
@@ -121,28 +120,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         recover: (reason) => this.#drive(() => this.#election.role === 'idle'
           ? this.#election.start(performance.now(), reason)
           : this.#election.recover(performance.now(), reason)),
-        sendProbe: () => (group === undefined ? this.#links?.send(Buffer.alloc(0)) : this.#socket?.send(Buffer.alloc(0), group, port)) ?? false,
+        sendProbe: () => this.#channel.sendProbe(),
       },
     }, this.#nic);
-    const deliver = group === undefined
-      ? (_socket: MulticastSocket, packet: Buffer) => this.#links?.send(packet) ?? true
-      : (socket: MulticastSocket, packet: Buffer) => socket.send(packet, group, port);
-    this.#sender = new GroupSender({ codec: this.#codec, deliver, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
+    this.#sender = new GroupSender({ codec: this.#codec, channel: this.#channel, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
     this.#prober = new LeaderProber({
       family, log: this.#log,
-      // With peers, the leader's entry gives its port; a message does not carry one, so when
-      // several entries share its address (participants on one host) it is unknown.
-      portOf: (address) => {
-        // Asked after every step while a target has no probe: no allocation.
-        if (this.#peers === undefined) return port;
-        let found: number | undefined;
-        for (const peer of this.#peers) {
-          if (peer.address !== address) continue;
-          if (found !== undefined) return undefined;
-          found = peer.port;
-        }
-        return found ?? port;
-      },
+      portOf: (address) => this.#channel.portOf(address),
       onRefused: (leader) => {
         if (this.#phase === 'running') this.#drive(() => this.#election.leaderUnreachable(performance.now(), leader));
       },
@@ -174,7 +158,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   /** With peers: the peers as "addr:port" ("[addr]:port" for IPv6), this node's own included if listed; with a group: undefined. */
   get peers(): string[] | undefined {
-    return this.#peers?.map(formatPeerAddress);
+    return this.#channel.peers;
   }
 
   /**
@@ -184,9 +168,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
    */
   setPeers(list: readonly string[]): void {
     const peers = runtimePeers(list, this.#options);
-    if (this.#links !== undefined) this.#links.sync(otherPeers(peers, { address: this.#nic.address, port: this.#options.port }));
-    this.#peers = peers;
-    this.#peerSources = peerSources(peers);
+    this.#channel.setPeers(peers);
     this.#log.info({ peers: peers.map(formatPeerAddress) }, 'peer list changed');
   }
 
@@ -213,11 +195,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#log.warn({ err: error }, 'handover rehearsal failed');
     }
     try {
-      this.#socket = this.#openSocket(this.#nic);
-      this.#links = this.#openLinks(this.#nic);
+      this.#channel.openOn(this.#nic);
       this.#faults.open();
     } catch (error) {
-      this.#closeSocket();
+      this.#channel.close();
       this.#phase = 'start-failed';
       throw withCode(error, 'ERR_MULTIBULLY_SOCKET');
     }
@@ -292,20 +273,18 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       if (wasRunning) {
         const ready = this.#election.stop(performance.now());
         events = ready.events;
-        this.#sender.send(this.#socket, ready.messages);
+        this.#sender.send(ready.messages);
       }
     } finally {
       // The reason is never read: a default one would build a DOMException, slow the first time.
       this.#stopped.abort(STOPPED);
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
-      clearTimeout(this.#timer);
-      clearImmediate(this.#timerStep);
-      this.#timer = this.#timerStep = undefined;
+      this.#timer.clear();
       this.#faults.close();
       this.#prober.close();
       this.#health.stop();
       // Whatever happened while resigning, the socket is released (its fd is closed on return).
-      this.#closeSocket();
+      this.#channel.close();
       this.#phase = 'stopped';
     }
     this.#log.info({ id: this.#self.id }, 'participant stopped');
@@ -314,64 +293,15 @@ export class Participant extends EventEmitter<ParticipantEvents> {
 
   // ---- the driver loop: socket or timer → core → socket, timer, listeners -------------------
 
-  #openSocket(nic: { readonly index: number; readonly name: string }): MulticastSocket {
-    const socket = openElectionSocket(this.#options, nic);
-    socket.on('message', (datagram) => this.#onDatagram(socket, datagram));
-    socket.on('drop', (reason) => this.#counters.drop(reason));
-    socket.on('error', (error) => this.#fail(error));
-    return socket;
-  }
-
-  /** With peers: links to every peer but ourselves, from the NIC's address. */
-  #openLinks(nic: BoundInterface): PeerLinks | undefined {
-    if (this.#peers === undefined) return undefined;
-    const links = new PeerLinks({
-      family: this.#options.family, interfaceName: nic.name, interfaceIndex: nic.index, localAddress: nic.address, ttl: this.#options.ttl,
-      onUnreachable: (peer, error) => this.#peerUnreachable(peer, error),
-    });
-    try {
-      links.sync(otherPeers(this.#peers, { address: nic.address, port: this.#options.port }));
-    } catch (error) {
-      links.close();
-      throw error;
-    }
-    return links;
-  }
-
-  #peerUnreachable(peer: PeerAddress, error: NodeJS.ErrnoException): void {
-    this.#counters.peerUnreachable++;
-    const from = formatPeerAddress(peer);
-    this.#packetLog.debug({ peer: from, code: error.code }, 'peer unreachable');
-    (this.#dropWarnings ??= new DropWarnings(this.#log)).unreachable(from, error.code ?? 'error');
-  }
-
-  #closeSocket(): void {
-    this.#socket?.close();
-    this.#socket = undefined;
-    this.#links?.close();
-    this.#links = undefined;
-  }
-
-  #onDatagram(socket: MulticastSocket, datagram: Datagram): void {
-    if (this.#phase !== 'running' || socket !== this.#socket) return;
-    if (this.#peerSources !== undefined) {
-      if (!this.#peerSources.has(datagram.address)) return this.#drop('not-peer', 'the source address is not a peer', datagram.address);
-      // A follower's probe of the leader (lib/socket/unicast-probe.ts) or a send check: not traffic.
-      if (datagram.data.length === 0) return;
-    }
-    if (datagram.truncated) return this.#drop('truncated', 'datagram larger than the receive buffer');
+  #onDatagram(datagram: Datagram): void {
+    if (this.#phase !== 'running') return;
+    if (datagram.truncated) return this.#drops.dropped('truncated', 'datagram larger than the receive buffer');
     const decoded = this.#codec.decode(datagram.data);
-    if (!decoded.ok) return this.#drop(decoded.reason, decoded.detail, datagram.address);
+    if (!decoded.ok) return this.#drops.dropped(decoded.reason, decoded.detail, datagram.address);
     const message: Message = decoded.message;
     this.#packetLog.trace({ type: message.type, from: message.from.id, address: message.from.address, term: message.term }, 'received');
     // The core drops (and counts) our own looped-back packets.
     this.#drive(() => this.#election.receive(message, performance.now()));
-  }
-
-  #drop(reason: Exclude<ParticipantDropReason, 'own'>, detail: string, from?: string): void {
-    this.#counters.drop(reason);
-    this.#packetLog.debug({ reason, detail, from }, 'dropped datagram');
-    (this.#dropWarnings ??= new DropWarnings(this.#log)).note(reason, from, detail);
   }
 
   /**
@@ -384,11 +314,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     let ready: Ready;
     try {
       ready = run();
-      this.#sender.send(this.#socket, ready.messages);
+      this.#sender.send(ready.messages);
     } catch (error) {
       return this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
     } finally {
-      this.#armTimer();
+      this.#timer.arm(this.#phase === 'running' ? this.#election.nextDeadline() : undefined);
       this.#syncProbe();
     }
     // The core faults by itself only when a claim of office was unheard (see Election.tick).
@@ -397,29 +327,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     if (this.#phase === 'running') this.#faults.checkSendOutage();
   }
 
-  #armTimer(): void {
-    const deadline = this.#phase === 'running' ? this.#election.nextDeadline() : undefined;
-    // Most packets leave the deadline as it was: keep the armed timer (a flood then allocates none).
-    if (deadline !== undefined && deadline === this.#timerDeadline && this.#timer !== undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerDeadline = deadline;
-    if (deadline === undefined) return;
-    // Ref'd on purpose: a running participant keeps the process alive. The step itself runs in
-    // setImmediate, after the loop has read the sockets: a timer that fires late (a busy loop, many
-    // participants in one process) then acts on what has arrived meanwhile, e.g. a higher node's
-    // ELECTION during our skew, instead of on a stale view.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerStep ??= setImmediate(() => {
-        this.#timerStep = undefined;
-        if (this.#phase === 'running') this.#drive(() => this.#election.tick(performance.now(), { unheard: this.#faults.unheard }));
-      });
-    }, Math.ceil(Math.max(0, deadline - performance.now())));
-  }
-
   #syncProbe(): void {
-    const probing = this.#phase === 'running' && this.#socket !== undefined && this.#options.probeLeader;
+    const probing = this.#phase === 'running' && this.#channel.isOpen && this.#options.probeLeader;
     this.#prober.sync({
       target: probing ? this.#election.probeTarget : undefined,
       leaderRefusesProbes: this.#election.leaderRefusesProbes,
@@ -451,19 +360,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     } finally {
       // Logged once the listeners ran: a log line costs a write, and what a takeover's listeners
       // do (the floating address, the 'leader' line) comes first.
-      for (const event of events.slice(0, reported)) this.#logEvent(event);
-    }
-  }
-
-  #logEvent(event: CoreEvent): void {
-    const { type: _type, ...payload } = event;
-    switch (event.type) {
-      case 'state':
-        return this.#log.info(payload, 'state change');
-      case 'term':
-        return this.#log.debug(payload, 'term raised');
-      case 'conflict':
-        return this.#log.warn({ otherNonce: event.other.nonce.toString(), reason: event.reason }, `another instance uses our id ${event.other.id} and address ${event.other.address}`);
+      for (const event of events.slice(0, reported)) logCoreEvent(this.#log, event);
     }
   }
 
@@ -476,23 +373,12 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   /** A healthy NIC again: a fresh socket joined on its current index (a new address: a new identity and core). */
   #rejoin(status: InterfaceStatus): boolean {
     const nic: BoundInterface = { name: status.name, index: status.index, address: status.address!, scopeId: status.scopeId };
-    let socket: MulticastSocket;
-    let links: PeerLinks | undefined;
     try {
-      socket = this.#openSocket(nic);
-      try {
-        links = this.#openLinks(nic);
-      } catch (error) {
-        socket.close();
-        throw error;
-      }
+      this.#channel.openOn(nic);
     } catch (error) {
       this.#log.warn({ err: error, interface: status.name }, 'cannot rejoin the group yet; retrying every heartbeat');
       return false;
     }
-    this.#closeSocket();
-    this.#socket = socket;
-    this.#links = links;
     const address = nic.address;
     this.#nic = nic;
     this.#faults.rebound(this.#nic);

@@ -8,11 +8,17 @@
 //   keepalived resign   = Skew_Time (a master's priority-0 advert: backups wait only the skew)
 //   raw multicast       = one-way latency across the same LAN with the same native sockets,
 //                         measured at the start of the run (round trip / 2, bench/mcast-echo.mjs)
+//   handover floor      = SIGTERM → a bare successor hears the bare leader's one resign datagram
+//                         (bench/handover-floor.mjs: the same hosts, socket and heartbeat, none of
+//                         the election's work), one trial after each round: the least any Node
+//                         implementation can do here
 // Goals (checked per configuration, PASS/MISS printed, exit status 1 if any is missed):
 //   SIGKILL → new leader: median ≤ detection bound, max ≤ 1.3 × detection bound
 //   SIGTERM → new leader: median ≤ skew step + 20 ms (the leader resigns: no detection at all)
 //   SIGTERM → new leader: median ≤ 2 ms (a planned handover: the RESIGN names the successor, which
 //                         takes office on receipt; one one-way trip plus two processes' work)
+//   SIGTERM → new leader: median ≤ 1.3 × the handover floor's median (the election's own work on
+//                         both ends costs under a third of what the signal and the hop cost)
 // Bounded: ROUNDS per scenario, every wait has a timeout, the whole run has a deadline.
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +32,8 @@ const RUN_DEADLINE = Date.now() + 180_000;
 const WAIT_MS = 15_000;
 const GROUP = '239.77.200.1';
 const ECHO = resolve(dirname(fileURLToPath(import.meta.url)), 'mcast-echo.mjs');
+const FLOOR = resolve(dirname(fileURLToPath(import.meta.url)), 'handover-floor.mjs');
+const FLOOR_RATIO_GOAL = 1.3;
 const PINGS = 50;
 const CORE_DEFAULTS = { heartbeatMs: 100, misses: 3 }; // lib/core defaults (v1); skew step = heartbeat / 5
 const SIGTERM_SLACK_MS = 20;
@@ -116,6 +124,41 @@ async function round(hosts, heartbeatMs, port) {
   return result;
 }
 
+/** Resolves once `child` printed a line containing `text`; rejects on exit or after WAIT_MS. */
+function printed(child, text) {
+  return new Promise((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`no "${text}" within ${WAIT_MS} ms`)), WAIT_MS);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes(text)) (clearTimeout(timer), done(out));
+    });
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`exited with ${code} before "${text}"`))));
+  });
+}
+
+/**
+ * One handover-floor trial: a bare leader on the host the bench's SIGTERM'd leader runs on, a bare
+ * follower on the successor's host, the same heartbeat and a random phase, as in round().
+ */
+async function handoverFloor(hosts, heartbeatMs, port) {
+  const args = (mode) => [mode, hosts[0].iface, GROUP, String(port), String(heartbeatMs)];
+  const follower = hosts[0].spawnNode(FLOOR, args('follower'));
+  const leader = hosts[HOSTS - 2].spawnNode(FLOOR, args('leader'));
+  try {
+    const heard = printed(follower, '.');
+    await Promise.all([printed(follower, 'ready'), printed(leader, 'ready')]);
+    await sleep(300 + Math.random() * heartbeatMs);
+    const termAt = now();
+    leader.kill('SIGTERM');
+    const out = await heard;
+    return Number(out.split('\n').find((line) => line.includes('.'))) - termAt;
+  } finally {
+    follower.kill('SIGKILL');
+    leader.kill('SIGKILL');
+  }
+}
+
 function stats(values) {
   if (values.length === 0) return { median: NaN, min: NaN, max: NaN };
   const sorted = [...values].sort((a, b) => a - b);
@@ -165,8 +208,10 @@ async function main() {
     const keepalivedMasterDown = 3 * hb + ((256 - 254) * hb) / 256;
     const keepalivedResign = ((256 - 254) * hb) / 256;
     const rounds = [];
+    const floors = [];
     for (let r = 0; r < ROUNDS && Date.now() < RUN_DEADLINE; r++) {
       rounds.push(await round(hosts, config.heartbeatMs, 20_000 + Math.floor(Math.random() * 40_000)));
+      floors.push(await handoverFloor(hosts, hb, 20_000 + Math.floor(Math.random() * 40_000)));
     }
     const table = {
       'cold start (first spawn → stable leader)': stats(rounds.map((r) => r.coldFromSpawn)),
@@ -174,13 +219,16 @@ async function main() {
       'SIGKILL → new leader': stats(rounds.map((r) => r.sigkill)),
       'SIGKILL: first leader timeout → new leader': stats(rounds.map((r) => r.sigkillAfterTimeout).filter((v) => !Number.isNaN(v))),
       'SIGTERM → new leader': stats(rounds.map((r) => r.sigterm)),
+      'baseline: handover floor (bare SIGTERM → resign heard)': stats(floors),
     };
     console.log(`== ${config.name}: heartbeat ${hb} ms, misses ${misses} (${rounds.length} rounds)`);
-    for (const [what, s] of Object.entries(table)) console.log(`  ${what.padEnd(46)} median ${fmt(s.median)}  min ${fmt(s.min)}  max ${fmt(s.max)}`);
+    for (const [what, s] of Object.entries(table)) console.log(`  ${what.padEnd(56)} median ${fmt(s.median)}  min ${fmt(s.min)}  max ${fmt(s.max)}`);
     const kill = table['SIGKILL → new leader'].median;
     const term = table['SIGTERM → new leader'].median;
+    const floor = table['baseline: handover floor (bare SIGTERM → resign heard)'].median;
     console.log(`  baselines (same timers): detection bound (misses+½)×hb+skew = ${detectionBound.toFixed(1)} ms; keepalived 3×advert+skew = ${keepalivedMasterDown.toFixed(1)} ms; keepalived resign (skew) = ${keepalivedResign.toFixed(2)} ms`);
     console.log(`  ratios: SIGKILL/detection bound = ${(kill / detectionBound).toFixed(2)}, SIGKILL/keepalived = ${(kill / keepalivedMasterDown).toFixed(2)}, SIGTERM/SIGKILL = ${(term / kill).toFixed(3)}`);
+    console.log(`  SIGTERM/handover floor = ${(term / floor).toFixed(2)} (the floor is the signal, one send, one hop and one receive in bare Node processes: the election's own work is the rest)`);
     console.log(`  SIGTERM/raw one-way latency = ${(term / raw.oneWay.median).toFixed(1)} (a planned handover is one one-way trip: the RESIGN names the successor, which takes office on receipt; without a successor it would be a round: + ELECTION, the failover OK wait ${(hb / 20).toFixed(1)} ms, COORDINATOR)`);
     console.log(`  reference (Go MultiBully, measured elsewhere, fixed timers): SIGKILL 2480 ms → ours is ${(2480 / kill).toFixed(1)}× faster`);
     console.log('  goals:');
@@ -189,6 +237,7 @@ async function main() {
     checkGoal(goals, 'SIGKILL → new leader, max', table['SIGKILL → new leader'].max, 1.3 * detectionBound, '1.3 × detection bound');
     checkGoal(goals, 'SIGTERM → new leader, median', term, skewStep + SIGTERM_SLACK_MS, `skew step + ${SIGTERM_SLACK_MS} ms`);
     checkGoal(goals, 'planned handover (SIGTERM), median', term, HANDOVER_GOAL_MS, 'one one-way trip + both ends\' work');
+    checkGoal(goals, 'planned handover / floor, median', term, FLOOR_RATIO_GOAL * floor, `${FLOOR_RATIO_GOAL} × the handover floor's median`);
     console.log('');
   }
   const missed = goals.filter((pass) => !pass).length;

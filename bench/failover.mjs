@@ -124,16 +124,17 @@ async function round(hosts, heartbeatMs, port) {
   return result;
 }
 
-/** Resolves once `child` printed a line containing `text`; rejects on exit or after WAIT_MS. */
-function printed(child, text) {
+/** The rest of the first whole line `child` prints that starts with `prefix`; rejects on exit or after WAIT_MS. */
+function printedLine(child, prefix) {
   return new Promise((done, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`no "${text}" within ${WAIT_MS} ms`)), WAIT_MS);
+    const timer = setTimeout(() => fail(new Error(`no "${prefix}" line within ${WAIT_MS} ms`)), WAIT_MS);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes(text)) (clearTimeout(timer), done(out));
+      const line = out.split('\n').slice(0, -1).find((l) => l.startsWith(prefix));
+      if (line !== undefined) (clearTimeout(timer), done(line.slice(prefix.length)));
     });
-    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`exited with ${code} before "${text}"`))));
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`exited with ${code} before a "${prefix}" line`))));
   });
 }
 
@@ -142,17 +143,16 @@ function printed(child, text) {
  * follower on the successor's host, the same heartbeat and a random phase, as in round().
  */
 async function handoverFloor(hosts, heartbeatMs, port) {
-  const args = (mode) => [mode, hosts[0].iface, GROUP, String(port), String(heartbeatMs)];
-  const follower = hosts[0].spawnNode(FLOOR, args('follower'));
-  const leader = hosts[HOSTS - 2].spawnNode(FLOOR, args('leader'));
+  const spawn = (host, mode) => host.spawnNode(FLOOR, [mode, host.iface, GROUP, String(port), String(heartbeatMs)]);
+  const follower = spawn(hosts[0], 'follower');
+  const leader = spawn(hosts[HOSTS - 2], 'leader');
   try {
-    const heard = printed(follower, '.');
-    await Promise.all([printed(follower, 'ready'), printed(leader, 'ready')]);
+    const heard = printedLine(follower, 'heard ');
+    await Promise.all([printedLine(follower, 'ready'), printedLine(leader, 'ready')]);
     await sleep(300 + Math.random() * heartbeatMs);
     const termAt = now();
     leader.kill('SIGTERM');
-    const out = await heard;
-    return Number(out.split('\n').find((line) => line.includes('.'))) - termAt;
+    return Number(await heard) - termAt;
   } finally {
     follower.kill('SIGKILL');
     leader.kill('SIGKILL');
@@ -171,11 +171,7 @@ const fmt = (ms) => `${ms.toFixed(1)} ms`.padStart(10);
 async function measureRawLatency(hosts, port) {
   const echo = hosts[1].spawnNode(ECHO, ['echo', hosts[1].iface, GROUP, String(port)]);
   try {
-    await new Promise((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error('echo did not start')), WAIT_MS);
-      echo.stdout.on('data', (chunk) => String(chunk).includes('ready') && (clearTimeout(timer), ready()));
-      echo.once('exit', (code) => fail(new Error(`echo exited with ${code}`)));
-    });
+    await printedLine(echo, 'ready');
     const ping = hosts[0].spawnNode(ECHO, ['ping', hosts[0].iface, GROUP, String(port), String(PINGS)]);
     let out = '';
     ping.stdout.on('data', (chunk) => (out += chunk));

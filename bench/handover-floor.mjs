@@ -2,7 +2,7 @@
 // implementation can do between SIGTERM and a successor knowing it leads, on the same LAN with
 // the same native socket. `leader` multicasts a heartbeat every HEARTBEAT ms (its send path is
 // warm, as a real leader's is) and, on SIGTERM, one resign datagram, then exits. `follower`
-// hears the heartbeats and prints the precise time at which the resign arrives, then exits.
+// hears the heartbeats and prints `heard TIME`, the precise time the resign arrived, then exits.
 // No election, no codec, no events: only the signal, one send, one hop and one receive.
 // Bounded: each process exits on its own by LIFETIME_MS.
 // Usage: node handover-floor.mjs leader|follower IFACE GROUP PORT HEARTBEAT_MS
@@ -38,7 +38,7 @@ if (mode === 'leader') {
 } else {
   socket.on('message', ({ data }) => {
     if (data[0] !== 0x52) return;
-    process.stdout.write(`${performance.timeOrigin + performance.now()}\n`);
+    process.stdout.write(`heard ${performance.timeOrigin + performance.now()}\n`);
     socket.close();
     process.exit(0);
   });

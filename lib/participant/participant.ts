@@ -305,26 +305,33 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   }
 
   /**
-   * One turn of the loop: sends what the core wants sent, re-arms the timer and the leader probe
-   * whatever happened, then tells listeners, once our state is settled. A failure to encode or
-   * send loses that packet only; a failing step is reported as an 'error' event, never thrown
-   * into a socket or timer callback.
+   * One turn of the loop: sends what the core wants sent, re-arms the timer whatever happened,
+   * then tells listeners, once our state is settled, and last re-aims the leader probe. A failure
+   * to encode or send loses that packet only; a failing step is reported as an 'error' event,
+   * never thrown into a socket or timer callback.
    */
   #drive(run: () => Ready): void {
-    let ready: Ready;
+    let ready: Ready | undefined;
     try {
       ready = run();
       this.#sender.send(ready.messages);
     } catch (error) {
-      return this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
+      this.#fail(withCode(error, 'ERR_MULTIBULLY_INTERNAL'));
     } finally {
       this.#timer.arm(this.#phase === 'running' ? this.#election.nextDeadline() : undefined);
+    }
+    try {
+      if (ready === undefined) return;
+      // The core faults by itself only when a claim of office was unheard (see Election.tick).
+      if (this.#election.role === 'fault' && !this.#faults.fault) this.#faults.coreFaulted('send-failing');
+      this.#report(ready.events);
+      if (this.#phase === 'running') this.#faults.checkSendOutage();
+    } finally {
+      // After the listeners: opening or closing a probe socket costs syscalls (up to half a
+      // millisecond), and a new leader's line and floating address come first. It reads the
+      // state as the listeners left it (a listener's stop() leaves no probe).
       this.#syncProbe();
     }
-    // The core faults by itself only when a claim of office was unheard (see Election.tick).
-    if (this.#election.role === 'fault' && !this.#faults.fault) this.#faults.coreFaulted('send-failing');
-    this.#report(ready.events);
-    if (this.#phase === 'running') this.#faults.checkSendOutage();
   }
 
   #syncProbe(): void {

@@ -28,7 +28,7 @@ import { DeadlineTimer } from './deadline-timer';
 import { createCodec, createElection } from './components';
 import { bindInterface } from './nic-binding';
 import { cannotStart, type Phase } from './phase';
-import { rehearseHandover } from './rehearsal';
+import { HandoverWarmUp, rehearseHandover } from './rehearsal';
 import { participantTimers, resolveParticipantOptions, runtimeMetadata, runtimePeers, type ParticipantOptions, type ParticipantTimers, type ResolvedOptions } from './options';
 import { emitSafely } from './safe-emit';
 import type { BoundInterface, LeaderInfo, ParticipantEvents } from './types';
@@ -62,6 +62,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly #channel: ElectionChannel;
   readonly #sender: GroupSender;
   readonly #health: ParticipantHealth;
+  /** More handover rehearsals, in slices after start (see rehearsal.ts). */
+  readonly #warmUp: HandoverWarmUp;
   readonly #timer = new DeadlineTimer(() => {
     if (this.#phase === 'running') this.#drive(() => this.#election.tick(performance.now(), { unheard: this.#faults.unheard }));
   });
@@ -124,6 +126,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       },
     }, this.#nic);
     this.#sender = new GroupSender({ codec: this.#codec, channel: this.#channel, counters: this.#counters, faults: this.#faults, log: this.#log, packetLog: this.#packetLog });
+    this.#warmUp = new HandoverWarmUp(resolved, (error) => this.#log.warn({ err: error }, 'handover rehearsal failed'));
     this.#prober = new LeaderProber({
       family, log: this.#log,
       portOf: (address) => this.#channel.portOf(address),
@@ -215,6 +218,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.#faults.check();
     if (this.#health.fault !== undefined) this.#faults.healthChanged(this.#health.fault);
     this.#health.start();
+    this.#warmUp.start();
   }
 
   /** Resigns if leading, closes the socket. Idempotent; safe before start(). */
@@ -283,6 +287,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       this.#faults.close();
       this.#prober.close();
       this.#health.stop();
+      this.#warmUp.stop();
       // Whatever happened while resigning, the socket is released (its fd is closed on return).
       this.#channel.close();
       this.#phase = 'stopped';

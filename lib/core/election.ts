@@ -22,7 +22,7 @@ import { Standing } from './standing';
 import { nextTerm, TermBook, termNewer } from './term';
 import { Timers, type TimerName } from './timers';
 import {
-  DEFAULT_PRIORITY,
+  DEFAULT_PRIORITY, MESSAGE_FLAGS,
   type CandidacyReason, type FaultReason, type FollowerReason, type LeaderReason, type Message, type MessageType, type NodeIdentity,
   type Ready, type RecoveryReason, type Role, type StateReason, type TermReason, type WaitingReason,
 } from './types';
@@ -314,8 +314,20 @@ export class Election {
     const heard: Heard = { type: message.type, from, term, higher, metadata: message.metadata, successor: message.successor };
     if (this.#role === 'leader') return this.#go ? this.#stepGoLeader(heard) : this.#stepLeader(heard);
     this.#term.learn(term);
-    if (this.#role === 'follower') return this.#stepFollower(heard);
-    return this.#stepCandidate(heard);
+    if (this.#role === 'follower') this.#stepFollower(heard);
+    else this.#stepCandidate(heard);
+    if (message.type === 'coordinator' && (message.flags & MESSAGE_FLAGS.NO_SUCCESSOR) !== 0) this.#offerSuccession(from);
+  }
+
+  /**
+   * Our leader would name nobody in a RESIGN: it never heard us (a waiting node is silent, and our
+   * ELECTION may have gone out before it listened). The node next in line says it is there, once
+   * per heartbeat at most, or a planned handover would cost a round.
+   */
+  #offerSuccession(from: RankedNode): void {
+    const leader = this.#leader;
+    if (this.#role !== 'follower' || !leader || !sameInstance(leader, from) || this.#standing.isHeld(this.#clock.now) || !this.#nextInLine()) return;
+    this.#okSender.sayNextInLine(this.#clock.now);
   }
 
   /** A v1 leader answers and fences; it leaves office only for a leader with a newer term. */
@@ -690,10 +702,12 @@ export class Election {
   }
 
   #send(type: MessageType, successor?: RankedNode): void {
+    const noSuccessor = type === 'coordinator' && !this.#go && this.#knownNodes.highest() === undefined;
     this.#outbox.send(type, this.#term.current, {
       priority: this.#go ? undefined : this.#self.priority,
       metadata: type === 'coordinator' && this.#metadata.length > 0 ? this.#metadata : undefined,
       successor: successor && identityOf(successor),
+      flags: noSuccessor ? MESSAGE_FLAGS.NO_SUCCESSOR : 0,
     });
     this.#counters.messagesSent++;
   }

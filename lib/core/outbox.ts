@@ -9,6 +9,7 @@ export interface OutgoingFields {
   readonly priority?: number | undefined;
   readonly metadata?: Uint8Array | undefined;
   readonly successor?: NodeIdentity | undefined;
+  readonly flags?: number;
 }
 
 export class Outbox {
@@ -22,10 +23,10 @@ export class Outbox {
   }
 
   /** One message; `priority` undefined in go mode (its format has none). */
-  send(type: MessageType, term: bigint, { priority, metadata, successor }: OutgoingFields = {}): void {
+  send(type: MessageType, term: bigint, { priority, metadata, successor, flags = 0 }: OutgoingFields = {}): void {
     this.#seq += 1n;
     this.#messages.push({
-      type, term, from: this.#from, seq: this.#seq, flags: 0,
+      type, term, from: this.#from, seq: this.#seq, flags,
       ...(priority !== undefined && { priority }),
       ...(metadata !== undefined && { metadata }),
       ...(successor !== undefined && { successor }),

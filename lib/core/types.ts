@@ -27,7 +27,7 @@ export interface Message {
   readonly from: NodeIdentity;
   /** Per-sender sequence number, strictly increasing within one instance. */
   readonly seq: bigint;
-  /** Bit flags; see docs/PROTOCOL.md. */
+  /** Bit flags (MESSAGE_FLAGS); see docs/PROTOCOL.md. */
   readonly flags: number;
   /**
    * The sender's effective priority, 1..254, or 0 (INELIGIBLE_PRIORITY) while it may not lead.
@@ -39,6 +39,13 @@ export interface Message {
   /** Only in RESIGN: the node the leader hands office to (the highest it knows), if any. */
   readonly successor?: NodeIdentity;
 }
+
+/**
+ * Message flags: advisory bits, ignored by a node that does not know them (docs/PROTOCOL.md).
+ * NO_SUCCESSOR, on a COORDINATOR: its leader knows no node it could name in a RESIGN (it never
+ * heard one: say, its followers' ELECTIONs went out before it listened).
+ */
+export const MESSAGE_FLAGS = Object.freeze({ NO_SUCCESSOR: 0x01 });
 
 /** A node's priority, apart from its id: the election orders by (priority, id, address). */
 export const DEFAULT_PRIORITY = 100;

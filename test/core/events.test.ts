@@ -1,6 +1,6 @@
 // Rule: state events; plus the lifecycle and input checks of the Election API.
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../lib/core/types';
+import { MESSAGE_FLAGS, type Message } from '../../lib/core/types';
 import { eventsOf, followerOf, leaderAt, makeElection, msg, node, runUntil, types } from './harness';
 
 describe('state events', () => {
@@ -45,14 +45,15 @@ describe('state events', () => {
 });
 
 describe('messages and lifecycle', () => {
-  it('fills from (self), strictly increasing seq, term and flags 0', () => {
+  it('fills from (self), strictly increasing seq, term and flags (0, but NO_SUCCESSOR on a lone leader\'s COORDINATOR)', () => {
     const self = node(5);
     const leader = makeElection(self);
     const messages: Message[] = [...leader.start(0).messages, ...runUntil(leader, 1_000).messages];
     expect(messages.length).toBeGreaterThan(5);
     messages.forEach((m, i) => {
       expect(m.from).toEqual(self);
-      expect(m.flags).toBe(0);
+      // Alone, it knows nobody it could name its successor.
+      expect(m.flags).toBe(m.type === 'coordinator' ? MESSAGE_FLAGS.NO_SUCCESSOR : 0);
       if (i > 0) expect(m.seq).toBeGreaterThan(messages[i - 1]!.seq);
     });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from './cluster';
 import type { Election } from '../../lib/core';
+import { INELIGIBLE_PRIORITY, MESSAGE_FLAGS, type Ready } from '../../lib/core/types';
 import { followerOf, leaderAt, makeElection, msg, node, runUntil, types } from './harness';
 
 const HB = 100;
@@ -201,6 +202,54 @@ describe('whom a resigning leader knows', () => {
     const resigns = resignsOf(leader.stop(10_010));
     expect(resigns).toHaveLength(2);
     expect(resigns[0]!.successor).toBeUndefined();
+  });
+
+  it('a follower the leader never heard (it spoke before the leader listened) says it is next in line: the RESIGN names it', () => {
+    const cluster = new Cluster([{ id: 1 }, { id: 2 }]);
+    cluster.members[1]!.alive = false; // node 2's socket is not open yet: node 1's start ELECTION is lost to it
+    cluster.start(0);
+    cluster.runUntil(1);
+    cluster.members[1]!.alive = true;
+    cluster.start(1); // node 1 hears this ELECTION and waits, silent: node 2 claims without having heard it
+    cluster.runUntil(1 + 2 * HB);
+    expect(cluster.agreeOn(1)).toBe(true);
+    cluster.runUntil(cluster.now + 2 * HB); // its OK comes within a heartbeat of following
+    const since = cluster.sent.length;
+    cluster.act(1, (e, now) => e.stop(now));
+    cluster.kill(1);
+    cluster.runUntil(cluster.now + 1);
+    expect(cluster.sent.slice(since).find((m) => m.type === 'resign')?.successor).toEqual(node(1));
+    expect(cluster.leaders()).toEqual([0]);
+    expect(cluster.members[0]!.events.some((e) => e.type === 'state' && e.reason === 'named-successor')).toBe(true);
+  });
+
+  it('a leader that knows nobody to name says so in its COORDINATOR (NO_SUCCESSOR) until it hears an eligible node', () => {
+    const leader = leaderAt(node(9));
+    const flagsOf = (ready: Ready) => ready.messages.filter((m) => m.type === 'coordinator').map((m) => m.flags);
+    expect(new Set(flagsOf(runUntil(leader, 10_000)))).toEqual(new Set([MESSAGE_FLAGS.NO_SUCCESSOR])); // every heartbeat so far
+    expect(flagsOf(runUntil(leader, 10_000 + HB))).toEqual([MESSAGE_FLAGS.NO_SUCCESSOR]);
+    leader.receive({ ...msg('ok', node(4), leader.term), priority: INELIGIBLE_PRIORITY }, 10_000 + HB + 1); // held: never named
+    expect(flagsOf(runUntil(leader, 10_000 + 2 * HB))).toEqual([MESSAGE_FLAGS.NO_SUCCESSOR]);
+    leader.receive(msg('ok', node(5), leader.term), 10_000 + 2 * HB + 1);
+    expect(flagsOf(runUntil(leader, 10_000 + 3 * HB))).toEqual([0]);
+    expect(resignsOf(leader.stop(10_000 + 3 * HB + 1))[0]!.successor).toEqual(node(5));
+  });
+
+  it('the follower next in line answers its leader\'s NO_SUCCESSOR with one OK within a heartbeat; one with a node between, or held, does not', () => {
+    const flagged = (at: bigint) => ({ ...msg('coordinator', node(9), at), flags: MESSAGE_FLAGS.NO_SUCCESSOR });
+    const next = followerOf(node(5), node(9), 1n);
+    expect(types(next.receive(msg('coordinator', node(9), 1n), 50))).toEqual([]);
+    expect(types(runUntil(next, 50 + HB))).toEqual([]); // no flag: nothing to say
+    const said = [...types(next.receive(flagged(1n), 200)), ...types(runUntil(next, 200 + HB))];
+    expect(said).toEqual(['ok']);
+
+    const below = followerOf(node(3), node(9), 1n);
+    below.receive(msg('ok', node(5), 1n), 10); // node 5 is between it and the leader
+    expect([...types(below.receive(flagged(1n), 200)), ...types(runUntil(below, 200 + HB))]).toEqual([]);
+
+    const held = followerOf(node(5), node(9), 1n);
+    held.resign(10, { holdMs: 10_000 });
+    expect([...types(held.receive(flagged(1n), 200)), ...types(runUntil(held, 200 + HB))]).toEqual([]);
   });
 
   it('an old-term ELECTION from a higher node is still not noted: it never lengthens the skew', () => {

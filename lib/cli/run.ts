@@ -105,9 +105,11 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
 
   const stopHooksMs = hooks.hooks('stopped') ? Math.min(args.hookTimeoutMs, STOP_HOOKS_MAX_MS) : 0;
   let parentWatch: { stop(): void } | undefined;
-  const shutdown = (why: string): void => {
-    // Resign before anything else: the successor's takeover starts with our RESIGN. Only the
-    // floating addresses go earlier, since the next leader may add them as soon as it hears it.
+  // Resign before anything else: the successor's takeover starts with our RESIGN. Only the
+  // floating addresses go earlier, since the next leader may add them as soon as it hears it.
+  // A few lines on their own: V8 compiles a function when it first runs (about 0.1 ms for the
+  // rest of the shutdown, on a small VM), and the rest can wait until the RESIGN is out.
+  const resign = (): Promise<void> => {
     if (vip) {
       try {
         vip.release();
@@ -115,7 +117,10 @@ export async function runParticipant(args: RunArgs, write: (text: string) => voi
         logger.error({ err: error }, 'floating address: release failed');
       }
     }
-    const stopped = participant.stop(); // the RESIGN is sent before this returns
+    return participant.stop(); // the RESIGN is sent before this returns
+  };
+  const shutdown = (why: string): void => finishShutdown(why, resign());
+  const finishShutdown = (why: string, stopped: Promise<void>): void => {
     logger.info({ signal: why }, 'stopping');
     const deadline = SHUTDOWN_DEADLINE_MS + stopHooksMs;
     let exitCode = 0;

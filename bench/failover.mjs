@@ -27,7 +27,9 @@ import { createBenchLan, destroyAll, loopbackHosts, netnsSupported } from './net
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli/main.js');
 const HOSTS = 3;
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// Ten: the SIGTERM figure is about 2 ms on a VM whose own scheduling noise reaches several ms, and
+// the median of five moved by up to 1 ms between runs.
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const RUN_DEADLINE = Date.now() + 180_000;
 const WAIT_MS = 15_000;
 const GROUP = '239.77.200.1';
@@ -233,6 +235,9 @@ async function main() {
     checkGoal(goals, 'SIGKILL → new leader, max', table['SIGKILL → new leader'].max, 1.3 * detectionBound, '1.3 × detection bound');
     checkGoal(goals, 'SIGTERM → new leader, median', term, skewStep + SIGTERM_SLACK_MS, `skew step + ${SIGTERM_SLACK_MS} ms`);
     checkGoal(goals, 'planned handover (SIGTERM), median', term, HANDOVER_GOAL_MS, 'one one-way trip + both ends\' work');
+    // The floor is bare Node on the same machine: when it alone takes half the goal, the machine
+    // (a busy or throttled VM: signals delivered late) decides the figure, not the election.
+    if (floor > HANDOVER_GOAL_MS / 2) console.log(`  NOTE  the floor's median is ${fmt(floor)}: this machine was too busy in this run for the ${HANDOVER_GOAL_MS} ms figure to say much; run it again`);
     checkGoal(goals, 'planned handover / floor, median', term, FLOOR_RATIO_GOAL * floor, `${FLOOR_RATIO_GOAL} × the handover floor's median`);
     console.log('');
   }

@@ -321,8 +321,8 @@ export class Election {
 
   /**
    * Our leader would name nobody in a RESIGN: it never heard us (a waiting node is silent, and our
-   * ELECTION may have gone out before it listened). The node next in line says it is there, once
-   * per heartbeat at most, or a planned handover would cost a round.
+   * ELECTION may have gone out before it listened). The node next in line says it is there (one
+   * OK pending at a time, like every OK), or a planned handover would cost a round.
    */
   #offerSuccession(from: RankedNode): void {
     const leader = this.#leader;

@@ -252,6 +252,20 @@ describe('whom a resigning leader knows', () => {
     expect([...types(held.receive(flagged(1n), 200)), ...types(runUntil(held, 200 + HB))]).toEqual([]);
   });
 
+  it('a flood of NO_SUCCESSOR COORDINATORs (a forger without keys, say) gets at most one OK per answer window', () => {
+    const follower = followerOf(node(5), node(9), 1n);
+    const flagged = { flags: MESSAGE_FLAGS.NO_SUCCESSOR };
+    let oks = 0;
+    for (let t = 10; t < 1_010; t++) {
+      oks += types(follower.receive({ ...msg('coordinator', node(9), 1n), ...flagged }, t)).filter((type) => type === 'ok').length;
+      oks += types(runUntil(follower, t + 0.5)).filter((type) => type === 'ok').length;
+    }
+    const answerWindowMs = Math.min(HB, follower.options.okWaitMs) / 4;
+    expect(oks).toBeGreaterThan(0);
+    expect(oks).toBeLessThanOrEqual(1_000 / answerWindowMs + 1);
+    expect(follower.role).toBe('follower');
+  });
+
   it('an old-term ELECTION from a higher node is still not noted: it never lengthens the skew', () => {
     const follower = followerOf(node(3), node(9), 4n);
     follower.receive(msg('election', node(7), 1n), 10_000); // older than the fenced term: a replay

@@ -326,7 +326,8 @@ export class Election {
    */
   #offerSuccession(from: RankedNode): void {
     const leader = this.#leader;
-    if (this.#role !== 'follower' || !leader || !sameInstance(leader, from) || this.#standing.isHeld(this.#clock.now) || !this.#nextInLine()) return;
+    // #nextInLine holds only for a v1 follower.
+    if (!leader || !sameInstance(leader, from) || !this.#nextInLine() || this.#standing.isHeld(this.#clock.now)) return;
     this.#okSender.sayNextInLine(this.#clock.now);
   }
 
